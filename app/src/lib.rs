@@ -1,0 +1,62 @@
+//! Quotaboard's user interface: the page shell, routes, pages and components.
+//!
+//! Compiled twice: with `ssr` into the server (rendering and server functions, which
+//! call into the server-only `engine` crate), and with `hydrate` into the wasm bundle.
+
+pub mod components;
+pub mod pages;
+pub mod theme;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::{
+    components::{app_frame::AppFrame, not_found::NotFound},
+    pages::{AlertsPage, DashboardPage, KeysPage, TeamPage},
+};
+
+/// The name of the wasm/JS/CSS bundle cargo-leptos writes under `/pkg`.
+pub const BUNDLE_NAME: &str = "quotaboard";
+
+/// The HTML document around the app; only ever rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css")/>
+        <Title formatter=|page: String| format!("{page} · Quotaboard")/>
+        <Router>
+            <AppFrame>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=DashboardPage/>
+                    <Route path=StaticSegment("keys") view=KeysPage/>
+                    <Route path=StaticSegment("alerts") view=AlertsPage/>
+                    <Route path=StaticSegment("team") view=TeamPage/>
+                </Routes>
+            </AppFrame>
+        </Router>
+    }
+}

@@ -1,0 +1,72 @@
+import { test, expect, baseUrl, openHydrated } from "./fixtures";
+
+test("the page is rendered on the server, before any script runs", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const response = await page.goto(baseUrl() + "/keys");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle("Keys · Quotaboard");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Keys");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText([
+    "Dashboard",
+    "Keys",
+    "Alerts",
+    "Team",
+  ]);
+  // Without JavaScript nothing hydrates.
+  await expect(page.locator(".app")).not.toHaveAttribute("data-hydrated", "true");
+  await context.close();
+});
+
+test("the page hydrates and the theme toggle changes it without a reload", async ({ page, context }) => {
+  await context.clearCookies();
+  await openHydrated(page, "/");
+  const app = page.locator(".app");
+  await expect(app).toHaveAttribute("data-theme", "light");
+
+  let navigations = 0;
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations += 1;
+  });
+  await page.getByRole("button", { name: "Dark theme" }).click();
+  await expect(app).toHaveAttribute("data-theme", "dark");
+  await expect(page.getByRole("button", { name: "Light theme" })).toBeVisible();
+  expect(navigations).toBe(0);
+
+  // The choice persists: a fresh load renders dark from the server.
+  await page.reload();
+  await expect(app).toHaveAttribute("data-theme", "dark");
+  await expect(app).toHaveAttribute("data-hydrated", "true");
+});
+
+test("client-side navigation changes page and title", async ({ page }) => {
+  await openHydrated(page, "/");
+  await page.getByRole("link", { name: "Alerts" }).click();
+  await expect(page).toHaveURL(/\/alerts$/);
+  await expect(page).toHaveTitle("Alerts · Quotaboard");
+  await expect(page.getByRole("link", { name: "Alerts" })).toHaveAttribute("aria-current", "page");
+});
+
+test("the theme toggle works without JavaScript too", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(baseUrl() + "/team");
+  await page.getByRole("button", { name: "Dark theme" }).click();
+  await expect(page).toHaveURL(/\/team/);
+  await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
+  await context.close();
+});
+
+test("an unknown address shows the 404 page", async ({ page }) => {
+  const response = await page.goto(baseUrl() + "/nowhere");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+test("/healthz answers with the database status", async ({ request }) => {
+  const response = await request.get(baseUrl() + "/healthz");
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  expect(body.status).toBe("ok");
+  expect(body.database.ok).toBe(true);
+});

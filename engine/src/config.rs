@@ -1,0 +1,278 @@
+//! The one typed configuration, loaded once at start-up and passed down explicitly.
+//!
+//! Sources, later ones winning: built-in defaults, an optional TOML file
+//! (`QUOTABOARD_CONFIG`, else `./quotaboard.toml` when present), then `QUOTABOARD_*`
+//! environment variables (`__` separates nested keys). Every error names the variable
+//! or file key that holds the bad value, because "invalid digit" alone helps nobody.
+
+use std::{
+    fmt,
+    net::{Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Environment variable prefix shared by every setting.
+pub const ENV_PREFIX: &str = "QUOTABOARD_";
+/// Names the optional TOML file; not itself a setting.
+pub const CONFIG_FILE_VAR: &str = "QUOTABOARD_CONFIG";
+const DEFAULT_CONFIG_FILE: &str = "quotaboard.toml";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds. Port 0 picks a free port (the tests use it).
+    pub listen_addr: SocketAddr,
+    /// Directory for the SQLite database and other state; created when missing.
+    pub data_dir: PathBuf,
+    /// Full sqlx URL; when unset the database is `<data_dir>/quotaboard.db`.
+    pub database_url: Option<String>,
+    /// Where `cargo leptos build` put the site (wasm, JS, CSS, assets).
+    pub site_root: PathBuf,
+    /// `tracing` filter directives; `RUST_LOG` is honoured when this is unset.
+    pub log: Option<String>,
+    /// How long a writer waits for SQLite's lock before giving up.
+    pub db_busy_timeout_ms: u64,
+    /// Upper bound on pooled SQLite connections.
+    pub db_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            site_root: PathBuf::from("target/site"),
+            log: None,
+            db_busy_timeout_ms: 5_000,
+            db_max_connections: 8,
+        }
+    }
+}
+
+impl Config {
+    /// Loads from the process environment and the optional config file.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os(CONFIG_FILE_VAR).map(PathBuf::from);
+        Self::from_figment(Self::figment(file.as_deref()))
+    }
+
+    /// The layered sources, exposed so tests can add their own on top.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        figment = match file {
+            // An explicitly named file must exist; the default one is optional.
+            Some(path) => figment.merge(Toml::file_exact(path)),
+            None => figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        };
+        figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Self = figment.extract().map_err(ConfigError::from)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_DB_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        if let Some(url) = &self.database_url
+            && !url.starts_with("sqlite:")
+        {
+            return Err(ConfigError::single(
+                "QUOTABOARD_DATABASE_URL",
+                "must be a sqlite: URL (for example sqlite:///var/lib/quotaboard/quotaboard.db)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL actually used.
+    pub fn effective_database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("quotaboard.db").display())
+        })
+    }
+}
+
+/// One or more bad settings, each named by where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub problems: Vec<ConfigProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// `QUOTABOARD_LISTEN_ADDR`, or `listen_addr in /etc/quotaboard.toml`.
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn single(setting: &str, message: &str) -> Self {
+        Self {
+            problems: vec![ConfigProblem {
+                setting: setting.to_owned(),
+                message: message.to_owned(),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid configuration:")?;
+        for problem in &self.problems {
+            write!(f, "\n  {}: {}", problem.setting, problem.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        let problems = error
+            .into_iter()
+            .map(|e| ConfigProblem {
+                setting: setting_name(&e),
+                message: e.kind.to_string(),
+            })
+            .collect();
+        Self { problems }
+    }
+}
+
+/// Turns figment's key path into what the user typed: the environment variable's name,
+/// or the key and the file it is in.
+fn setting_name(error: &figment::Error) -> String {
+    let key = error.path.join(".");
+    match &error.metadata {
+        // figment's own interpolation drops the prefix and the `__` nesting.
+        Some(meta) if meta.name.contains("environment variable") => {
+            format!("{ENV_PREFIX}{}", error.path.join("__").to_ascii_uppercase())
+        }
+        Some(meta) => match &meta.source {
+            Some(source) if !key.is_empty() => format!("`{key}` in {source}"),
+            Some(source) => source.to_string(),
+            None if key.is_empty() => meta.name.to_string(),
+            None => format!("`{key}` in {}", meta.name),
+        },
+        None if key.is_empty() => "configuration".to_owned(),
+        None => format!("`{key}`"),
+    }
+}
+
+#[cfg(test)]
+// figment's `Jail` closures return its own large error type; not ours to shrink.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    /// Loads from the jail's environment and working directory.
+    fn load() -> Result<Config, ConfigError> {
+        Config::from_figment(Config::figment(None))
+    }
+
+    #[test]
+    fn defaults_listen_on_localhost_3000_with_data_dir_database() {
+        Jail::expect_with(|_jail| {
+            let config = load().expect("defaults are valid");
+            assert_eq!(config.listen_addr.to_string(), "127.0.0.1:3000");
+            assert_eq!(
+                config.effective_database_url(),
+                "sqlite://data/quotaboard.db"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_and_file_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "quotaboard.toml",
+                "listen_addr = \"0.0.0.0:8080\"\ndata_dir = \"/srv/qb\"",
+            )?;
+            jail.set_env("QUOTABOARD_LISTEN_ADDR", "127.0.0.1:9000");
+            let config = load().expect("valid");
+            assert_eq!(config.listen_addr.to_string(), "127.0.0.1:9000");
+            assert_eq!(config.data_dir, PathBuf::from("/srv/qb"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_LISTEN_ADDR", "localhost-ish");
+            let error = load().expect_err("must reject");
+            let text = error.to_string();
+            assert!(text.contains("QUOTABOARD_LISTEN_ADDR"), "{text}");
+            assert!(text.contains("socket address"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_number_names_the_variable() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_DB_BUSY_TIMEOUT_MS", "soon");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_DB_BUSY_TIMEOUT_MS"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_file_value_names_key_and_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("quotaboard.toml", "db_max_connections = \"many\"")?;
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("db_max_connections"), "{text}");
+            assert!(text.contains("quotaboard.toml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_file_key_is_a_typo_not_silence() {
+        Jail::expect_with(|jail| {
+            jail.create_file("quotaboard.toml", "listen_adr = \"127.0.0.1:1\"")?;
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("listen_adr"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn named_config_file_must_exist() {
+        Jail::expect_with(|_jail| {
+            let result = Config::from_figment(Config::figment(Some(Path::new("nope.toml"))));
+            let text = result.expect_err("missing file").to_string();
+            assert!(text.contains("nope.toml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn non_sqlite_database_url_is_rejected_by_name() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_DATABASE_URL", "postgres://x");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_DATABASE_URL"), "{text}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,11 @@
+//! Quotaboard's server-only core.
+//!
+//! Everything that touches the database, the network or secrets lives here, so the
+//! wasm bundle can never pull it in: `app` depends on this crate only behind its `ssr`
+//! feature. One module per concern.
+
+pub mod config;
+pub mod store;
+
+pub use config::{Config, ConfigError};
+pub use store::{Store, StoreError};

@@ -1,0 +1,7 @@
+//! The Quotaboard server: wiring of the HTTP app, the command line and, later, the jobs.
+//! Domain logic lives in `engine`; pages in `app`.
+
+pub mod cli;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

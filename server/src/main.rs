@@ -1,0 +1,39 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use quotaboard::{
+    cli::{Cli, Command},
+    startup::Application,
+    telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match engine::Config::load() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("quotaboard: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log.as_deref());
+
+    let result = match cli.command.unwrap_or_default() {
+        Command::Serve => serve(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("quotaboard: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: engine::Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    app.run_until_stopped(quotaboard::startup::shutdown_signal())
+        .await
+}

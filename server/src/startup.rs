@@ -1,0 +1,103 @@
+//! Builds the application from a `Config` and runs it until a shutdown signal.
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context;
+use engine::{Config, Store};
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+
+use crate::http::{AppState, router};
+
+/// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
+/// before serving (tests and the e2e suite read `local_addr`).
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    store: Store,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = Store::open(&config)
+            .await
+            .with_context(|| format!("opening the database {}", config.effective_database_url()))?;
+        let listener = TcpListener::bind(config.listen_addr)
+            .await
+            .with_context(|| format!("binding {} (QUOTABOARD_LISTEN_ADDR)", config.listen_addr))?;
+        let local_addr = listener.local_addr()?;
+        let leptos_options = leptos_options(&config, local_addr);
+        let state = AppState {
+            leptos_options,
+            store: store.clone(),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            store,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, lets in-flight requests finish, then closes
+    /// the database cleanly.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        // The e2e suite waits for this exact line to learn the port.
+        tracing::info!("listening on http://{addr}");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")?;
+        tracing::info!("HTTP server stopped; closing the database");
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(app::BUNDLE_NAME)
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(Env::PROD)
+        .build()
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (service managers, `kill`).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received SIGINT, shutting down"),
+        () = terminate => tracing::info!("received SIGTERM, shutting down"),
+    }
+}

@@ -1,0 +1,57 @@
+//! Starts the real application for a test: port 0, a fresh SQLite file in a temp dir.
+
+use std::net::SocketAddr;
+
+use engine::Config;
+use quotaboard::startup::Application;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    // Kept so the directory (and database) lives as long as the app.
+    pub data_dir: TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+pub fn test_config(data_dir: &TempDir) -> Config {
+    Config {
+        listen_addr: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: data_dir.path().to_path_buf(),
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let app = Application::build(test_config(&data_dir))
+        .await
+        .expect("app builds");
+    let addr = app.local_addr();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        addr,
+        client,
+        data_dir,
+    }
+}
