@@ -9,7 +9,7 @@ import * as readline from "node:readline";
 const repoRoot = path.resolve(__dirname, "..");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const binary = process.env.QUOTABOARD_BIN ?? path.join(repoRoot, "target/debug/quotaboard");
+  const binary = process.env.E2E_QUOTABOARD_BIN ?? path.join(repoRoot, "target/release/quotaboard");
   const dataDir = mkdtempSync(path.join(tmpdir(), "quotaboard-e2e-"));
   const server: ChildProcess = spawn(binary, [], {
     cwd: repoRoot,
@@ -36,7 +36,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     });
   });
   // Workers start after global setup and inherit this.
-  process.env.QUOTABOARD_BASE_URL = baseUrl;
+  process.env.E2E_BASE_URL = baseUrl;
 
   return async () => {
     const exited = new Promise((resolve) => server.once("exit", resolve));

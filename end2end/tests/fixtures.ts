@@ -1,8 +1,8 @@
 import { test as base, expect, Page } from "@playwright/test";
 
 export const baseUrl = (): string => {
-  const url = process.env.QUOTABOARD_BASE_URL;
-  if (!url) throw new Error("QUOTABOARD_BASE_URL is not set: global setup did not run");
+  const url = process.env.E2E_BASE_URL;
+  if (!url) throw new Error("E2E_BASE_URL is not set: global setup did not run");
   return url;
 };
 

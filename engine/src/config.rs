@@ -146,10 +146,35 @@ impl From<figment::Error> for ConfigError {
             .into_iter()
             .map(|e| ConfigProblem {
                 setting: setting_name(&e),
-                message: e.kind.to_string(),
+                message: problem_message(&e),
             })
             .collect();
         Self { problems }
+    }
+}
+
+fn problem_message(error: &figment::Error) -> String {
+    match &error.kind {
+        // serde's wording ("found `bin`, expected `one of ...`") reads badly for a
+        // typo in a variable name; list the known settings the user's way instead.
+        figment::error::Kind::UnknownField(_, known) => {
+            let from_env = error
+                .metadata
+                .as_ref()
+                .is_some_and(|meta| meta.name.contains("environment variable"));
+            let known: Vec<String> = known
+                .iter()
+                .map(|key| {
+                    if from_env {
+                        format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
+                    } else {
+                        (*key).to_owned()
+                    }
+                })
+                .collect();
+            format!("not a Quotaboard setting; known: {}", known.join(", "))
+        }
+        kind => kind.to_string(),
     }
 }
 
@@ -252,6 +277,17 @@ mod tests {
             jail.create_file("quotaboard.toml", "listen_adr = \"127.0.0.1:1\"")?;
             let text = load().expect_err("must reject").to_string();
             assert!(text.contains("listen_adr"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn misspelt_environment_variable_is_reported_with_the_known_names() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_LISTEN_ADR", "127.0.0.1:1");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_LISTEN_ADR: not a Quotaboard setting"), "{text}");
+            assert!(text.contains("QUOTABOARD_LISTEN_ADDR"), "{text}");
             Ok(())
         });
     }
