@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod store;
+pub mod vendors;
 
 pub use config::{Config, ConfigError};
 pub use store::{Store, StoreError};

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use quotaboard::{
-    cli::{Cli, Command},
+    cli::{Cli, Command, SimulateArgs},
     startup::Application,
     telemetry,
 };
@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
 
     let result = match cli.command.unwrap_or_default() {
         Command::Serve => serve(config).await,
+        Command::Simulate(args) => simulate(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,4 +37,14 @@ async fn serve(config: engine::Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     app.run_until_stopped(quotaboard::startup::shutdown_signal())
         .await
+}
+
+async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let options = simulator::SimulatorOptions {
+        addr: args.addr,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        ..simulator::SimulatorOptions::default()
+    };
+    simulator::run(options, quotaboard::startup::shutdown_signal()).await?;
+    Ok(())
 }
