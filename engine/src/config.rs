@@ -286,7 +286,10 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.set_env("QUOTABOARD_LISTEN_ADR", "127.0.0.1:1");
             let text = load().expect_err("must reject").to_string();
-            assert!(text.contains("QUOTABOARD_LISTEN_ADR: not a Quotaboard setting"), "{text}");
+            assert!(
+                text.contains("QUOTABOARD_LISTEN_ADR: not a Quotaboard setting"),
+                "{text}"
+            );
             assert!(text.contains("QUOTABOARD_LISTEN_ADDR"), "{text}");
             Ok(())
         });
