@@ -13,6 +13,7 @@
 pub mod clock;
 pub mod faults;
 pub mod keys;
+pub mod traffic;
 pub mod usage;
 mod vendors;
 
@@ -28,6 +29,7 @@ use axum::{
 use tokio::{net::TcpListener, task::JoinHandle};
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use traffic::{SeenRequest, Traffic};
 pub use vendors::{
     ocr_space::ASSUMED_MONTHLY_LIMIT as OCR_SPACE_ASSUMED_MONTHLY_LIMIT,
     plate_recognizer_sdk::DEFAULT_LICENSE as SDK_DEFAULT_LICENSE,
@@ -63,15 +65,21 @@ pub struct SimulatorError {
 pub(crate) struct SimState {
     pub clock: Arc<dyn Clock>,
     pub latency: Duration,
+    pub traffic: Arc<Traffic>,
 }
 
 pub(crate) type SharedState = Arc<SimState>;
 
 /// Every simulated route.
 pub fn router(options: &SimulatorOptions) -> Router {
+    router_with_traffic(options, Arc::default())
+}
+
+fn router_with_traffic(options: &SimulatorOptions, traffic: Arc<Traffic>) -> Router {
     let state = Arc::new(SimState {
         clock: options.clock.clone(),
         latency: options.latency,
+        traffic,
     });
     Router::new()
         .route("/conversions", post(vendors::ocr_space::conversions))
@@ -90,21 +98,38 @@ pub fn router(options: &SimulatorOptions) -> Router {
 }
 
 async fn latency(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    state.traffic.begin(&request);
+    // Decrements even when the client gives up and the request future is dropped.
+    let _in_flight = InFlight(&state.traffic);
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
     }
     next.run(request).await
 }
 
+struct InFlight<'a>(&'a Traffic);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
 /// A simulator serving in the background; stops when dropped.
 pub struct SimulatorHandle {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    traffic: Arc<Traffic>,
 }
 
 impl SimulatorHandle {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What has reached this simulator so far.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     /// The base URL for OCR.space, StructOCR and Plate Recognizer cloud keys.
@@ -132,13 +157,18 @@ pub async fn spawn(options: SimulatorOptions) -> Result<SimulatorHandle, Simulat
         addr: options.addr,
         source,
     })?;
-    let app = router(&options);
+    let traffic = Arc::<Traffic>::default();
+    let app = router_with_traffic(&options, traffic.clone());
     let task = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "simulator stopped");
         }
     });
-    Ok(SimulatorHandle { addr, task })
+    Ok(SimulatorHandle {
+        addr,
+        task,
+        traffic,
+    })
 }
 
 /// Serves in the foreground until `shutdown` resolves (`quotaboard simulate`).

@@ -1,0 +1,14 @@
+//! Polling: fetch the usage of many keys politely and resiliently.
+//!
+//! Bounded concurrency, a per-vendor request rate, a pause after a vendor says "too
+//! many requests", and retries with exponential backoff and jitter for transient
+//! failures only. Everything here is a plain async function or struct: the scheduler
+//! (later) only calls [`Poller::poll`], so tests call it directly.
+
+mod gate;
+mod retry;
+mod run;
+
+pub use gate::{PauseScope, VendorGate, VendorLimits};
+pub use retry::RetryPolicy;
+pub use run::{PollOutcome, PollTarget, Poller, PollerSettings, Skipped};
