@@ -5,6 +5,7 @@
 //! feature. One module per concern.
 
 pub mod config;
+pub mod jobs;
 pub mod poller;
 pub mod store;
 pub mod vendors;
