@@ -5,6 +5,7 @@
 //! feature. One module per concern.
 
 pub mod config;
+pub mod secrets;
 pub mod store;
 pub mod vendors;
 
