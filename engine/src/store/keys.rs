@@ -11,7 +11,8 @@ use crate::secrets::SealedSecret;
 macro_rules! columns {
     () => {
         "id, vendor, label, owner_tag, base_url, monthly_limit, enabled, \
-         key_version, secret_hint, account_ref, created_by, created_at, updated_at"
+         key_version, secret_hint, account_ref, created_by, created_at, updated_at, \
+         secret_ciphertext IS NOT NULL AS has_secret"
     };
 }
 macro_rules! sealed_columns {
@@ -36,6 +37,7 @@ pub struct KeyRow {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub has_secret: bool,
 }
 
 #[derive(sqlx::FromRow)]
