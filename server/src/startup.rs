@@ -3,11 +3,11 @@
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
-use engine::{Config, Store};
+use engine::{Config, Store, auth::SessionSettings, secrets::Secrets};
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
-use crate::http::{AppState, router};
+use crate::http::{AppState, SessionCookie, router};
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
 /// before serving (tests and the e2e suite read `local_addr`).
@@ -22,6 +22,8 @@ impl Application {
         let store = Store::open(&config)
             .await
             .with_context(|| format!("opening the database {}", config.effective_database_url()))?;
+        // Before anything else touches the data: a wrong master key stops here.
+        let secrets = Secrets::load(&config, &store).await?;
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("binding {} (QUOTABOARD_LISTEN_ADDR)", config.listen_addr))?;
@@ -30,6 +32,11 @@ impl Application {
         let state = AppState {
             leptos_options,
             store: store.clone(),
+            secrets,
+            sessions: SessionSettings::from_config(&config),
+            cookie: SessionCookie {
+                secure: config.behind_https(),
+            },
         };
         Ok(Self {
             listener,
