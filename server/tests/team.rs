@@ -99,11 +99,7 @@ fn cli_adds_users_and_keys_from_stdin_and_lists_keys_masked() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let list = text(&out.stdout);
     assert!(
-        list.contains(
-            "ocr-space\tMain OCR\t••••7b6a5f4e"
-                .replace("7b6a", "")
-                .as_str()
-        ),
+        list.contains("ocr-space\tMain OCR\t••••5f4e\tteam-ocr\tenabled"),
         "{list}"
     );
     assert!(!list.contains(MARKER), "{list}");
