@@ -10,6 +10,7 @@
 //! - `logout(store, token)`.
 //! - `require_role(&user, Role::Editor)?` before any change.
 
+mod cookie;
 pub mod password;
 mod session;
 
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use domain::{EmailAddress, Role};
 use secrecy::SecretString;
 
+pub use cookie::SessionCookie;
 pub use password::Password;
 pub use session::{SessionSettings, SessionToken};
 
@@ -49,6 +51,11 @@ pub enum LoginError {
 /// puts it in request extensions and in Leptos context.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrentUser(pub Option<User>);
+
+/// The client's address as login rate limiting counts it (the TCP peer). The HTTP
+/// layer provides it in Leptos context beside `CurrentUser`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientIp(pub String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("this needs the {required} role (you are {actual})")]

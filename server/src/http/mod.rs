@@ -7,13 +7,17 @@ pub mod session;
 
 use app::{App, shell};
 use axum::{Router, extract::FromRef, middleware, routing::get};
-use engine::{Store, auth::CurrentUser, auth::SessionSettings, secrets::Secrets};
+use engine::{
+    Store,
+    auth::{ClientIp, CurrentUser, SessionSettings},
+    secrets::Secrets,
+};
 use leptos::config::LeptosOptions;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
-pub use session::SessionCookie;
+pub use engine::auth::SessionCookie;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -30,7 +34,8 @@ pub fn router(state: AppState) -> Router {
         let state = state.clone();
         // Server functions and pages reach these through Leptos' context:
         // `Store`, `Secrets`, `SessionSettings`, `SessionCookie` (to set or clear
-        // the cookie on login/logout) and `CurrentUser` (who is signed in).
+        // the cookie on login/logout), `CurrentUser` (who is signed in) and
+        // `ClientIp` (for `engine::auth::login`).
         move || {
             provide_context(state.store.clone());
             provide_context(state.secrets.clone());
@@ -38,10 +43,16 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.cookie);
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
-            let user = use_context::<axum::http::request::Parts>()
-                .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
-                .unwrap_or_default();
-            provide_context(user);
+            let parts = use_context::<axum::http::request::Parts>();
+            let extension = |parts: &axum::http::request::Parts| {
+                (
+                    parts.extensions.get::<CurrentUser>().cloned(),
+                    parts.extensions.get::<ClientIp>().cloned(),
+                )
+            };
+            let (user, ip) = parts.as_ref().map(extension).unwrap_or_default();
+            provide_context(user.unwrap_or_default());
+            provide_context(ip.unwrap_or_default());
         }
     };
     let options = state.leptos_options.clone();
