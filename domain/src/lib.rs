@@ -2,16 +2,21 @@
 //! which kind of failure a fetch ended in.
 //!
 //! Both the server and the browser UI use these, so this crate compiles for
-//! `wasm32-unknown-unknown` and depends on nothing server-only (serde, chrono and
-//! thiserror only). Anything that touches the network or a secret lives in `engine`.
+//! `wasm32-unknown-unknown` and depends on nothing server-only (serde, chrono,
+//! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
 pub mod fetch_error;
 pub mod percent;
+pub mod team;
 pub mod usage;
 pub mod vendor;
 
 pub use fetch_error::FetchErrorKind;
 pub use percent::{ParsePercentError, Percent};
+pub use team::{
+    EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,
+    MonthlyLimit, OwnerTag, Role, UnknownRole, UserId,
+};
 pub use usage::{
     Figure, FigureSource, OcrSpaceDetails, PlateRecognizerCloudDetails, PlateRecognizerSdkDetails,
     Scope, StructOcrAccount, StructOcrDetails, StructOcrKey, UsageReading, VendorDetails,

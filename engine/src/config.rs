@@ -40,6 +40,38 @@ pub struct Config {
     pub db_busy_timeout_ms: u64,
     /// Upper bound on pooled SQLite connections.
     pub db_max_connections: u32,
+    /// Base64 of the 32-byte master key that seals vendor secrets. When unset the key
+    /// lives in `<data_dir>/master.key` (created on first start, mode 0600).
+    /// Never serialised, and its `Debug` is redacted.
+    #[serde(skip_serializing)]
+    pub master_key: Option<MasterKeyText>,
+    /// The address people use to reach Quotaboard (`https://quota.example.com`).
+    /// An `https` URL makes session cookies `Secure` with the `__Host-` prefix.
+    pub public_url: Option<String>,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: u64,
+    /// A session ends this many hours after login, however active.
+    pub session_absolute_hours: u64,
+}
+
+/// The master key as configured (base64 text). Parsed into a key by
+/// `engine::secrets`; checked for shape when the configuration loads.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct MasterKeyText(pub secrecy::SecretString);
+
+impl fmt::Debug for MasterKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKeyText([REDACTED])")
+    }
+}
+
+/// Only for comparing whole configurations in tests; not constant-time.
+impl PartialEq for MasterKeyText {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
 }
 
 impl Default for Config {
@@ -52,6 +84,10 @@ impl Default for Config {
             log: None,
             db_busy_timeout_ms: 5_000,
             db_max_connections: 8,
+            master_key: None,
+            public_url: None,
+            session_idle_minutes: 12 * 60,
+            session_absolute_hours: 7 * 24,
         }
     }
 }
@@ -95,7 +131,36 @@ impl Config {
                 "must be a sqlite: URL (for example sqlite:///var/lib/quotaboard/quotaboard.db)",
             ));
         }
+        if let Some(key) = &self.master_key {
+            crate::secrets::MasterKey::from_base64(&key.0).map_err(|_| {
+                ConfigError::single(
+                    "QUOTABOARD_MASTER_KEY",
+                    "must be the base64 encoding of exactly 32 bytes (for example the output of `openssl rand -base64 32`)",
+                )
+            })?;
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::single(
+                "QUOTABOARD_PUBLIC_URL",
+                "must start with http:// or https://",
+            ));
+        }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_SESSION_IDLE_MINUTES / QUOTABOARD_SESSION_ABSOLUTE_HOURS",
+                "must be at least 1",
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether people reach the app over https (cookies then get `Secure`).
+    pub fn behind_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 
     /// The database URL actually used.
@@ -301,6 +366,33 @@ mod tests {
             let result = Config::from_figment(Config::figment(Some(Path::new("nope.toml"))));
             let text = result.expect_err("missing file").to_string();
             assert!(text.contains("nope.toml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn master_key_must_be_32_bytes_of_base64_and_is_never_shown() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_MASTER_KEY", "dG9vLXNob3J0");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_MASTER_KEY"), "{text}");
+            assert!(text.contains("32 bytes"), "{text}");
+            assert!(!text.contains("dG9vLXNob3J0"), "{text}");
+            let good = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+            jail.set_env("QUOTABOARD_MASTER_KEY", good);
+            let config = load().expect("valid key");
+            assert!(config.master_key.is_some());
+            assert!(!format!("{config:?}").contains(good));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn https_public_url_means_behind_https() {
+        Jail::expect_with(|jail| {
+            assert!(!load().expect("defaults").behind_https());
+            jail.set_env("QUOTABOARD_PUBLIC_URL", "https://quota.example.com");
+            assert!(load().expect("valid").behind_https());
             Ok(())
         });
     }

@@ -4,10 +4,13 @@
 //! wasm bundle can never pull it in: `app` depends on this crate only behind its `ssr`
 //! feature. One module per concern.
 
+pub mod auth;
 pub mod config;
 pub mod jobs;
 pub mod poller;
+pub mod secrets;
 pub mod store;
+pub mod team;
 pub mod vendors;
 
 pub use config::{Config, ConfigError};

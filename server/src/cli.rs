@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand};
+use domain::Role;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,64 @@ pub enum Command {
     /// Serve the vendor simulator: OCR.space, StructOCR and Plate Recognizer (cloud
     /// and SDK) usage APIs on one port, with `fault-…` keys injecting failures.
     Simulate(SimulateArgs),
+    /// Manage users (the first admin, automation).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage vendor API keys. Secrets are read from stdin, never from flags
+    /// (flags show up in `ps` and shell history).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Re-encrypt every stored secret under a new master key (file-based key only).
+    /// Safe to run again after an interruption: it finishes the job.
+    RotateMasterKey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from stdin.
+    Add(UserAddArgs),
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    /// admin, editor or viewer.
+    #[arg(long)]
+    pub role: Role,
+    /// Read the password from stdin (required: there is no other way to pass it).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Add a vendor key; the secret is read from stdin.
+    Add(KeyAddArgs),
+    /// List keys with masked secrets.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyAddArgs {
+    /// ocr-space, structocr, platerecognizer or platerecognizer-sdk.
+    #[arg(long)]
+    pub vendor: String,
+    #[arg(long)]
+    pub label: String,
+    /// Read the secret from stdin (required; may be empty for platerecognizer-sdk).
+    #[arg(long, required = true)]
+    pub secret_stdin: bool,
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Monthly request limit, for vendors that do not report one (OCR.space).
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Team or owner tag.
+    #[arg(long)]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +99,54 @@ pub struct SimulateArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_and_key_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "quotaboard",
+            "user",
+            "add",
+            "--email",
+            "a@b.c",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .expect("parses");
+        let Some(Command::User(UserCommand::Add(args))) = cli.command else {
+            panic!("user add expected");
+        };
+        assert_eq!(args.role, Role::Admin);
+        assert!(
+            Cli::try_parse_from([
+                "quotaboard",
+                "user",
+                "add",
+                "--email",
+                "a@b.c",
+                "--role",
+                "admin"
+            ])
+            .is_err(),
+            "--password-stdin is required"
+        );
+        assert!(
+            Cli::try_parse_from([
+                "quotaboard",
+                "key",
+                "add",
+                "--vendor",
+                "structocr",
+                "--label",
+                "x",
+                "--secret-stdin",
+                "--limit",
+                "5"
+            ])
+            .is_ok()
+        );
+        assert!(Cli::try_parse_from(["quotaboard", "rotate-master-key"]).is_ok());
+    }
 
     #[test]
     fn simulate_flags_parse() {

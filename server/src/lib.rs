@@ -2,6 +2,7 @@
 //! Domain logic lives in `engine`; pages in `app`.
 
 pub mod cli;
+pub mod commands;
 pub mod http;
 pub mod startup;
 pub mod telemetry;

@@ -22,6 +22,9 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or_default() {
         Command::Serve => serve(config).await,
         Command::Simulate(args) => simulate(args).await,
+        Command::User(command) => quotaboard::commands::user(&config, command).await,
+        Command::Key(command) => quotaboard::commands::key(&config, command).await,
+        Command::RotateMasterKey => quotaboard::commands::rotate(&config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

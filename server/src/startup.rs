@@ -3,11 +3,11 @@
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
-use engine::{Config, Store};
+use engine::{Config, Store, auth::SessionSettings, secrets::Secrets};
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
-use crate::http::{AppState, router};
+use crate::http::{AppState, SessionCookie, router};
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
 /// before serving (tests and the e2e suite read `local_addr`).
@@ -22,6 +22,8 @@ impl Application {
         let store = Store::open(&config)
             .await
             .with_context(|| format!("opening the database {}", config.effective_database_url()))?;
+        // Before anything else touches the data: a wrong master key stops here.
+        let secrets = Secrets::load(&config, &store).await?;
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("binding {} (QUOTABOARD_LISTEN_ADDR)", config.listen_addr))?;
@@ -30,6 +32,11 @@ impl Application {
         let state = AppState {
             leptos_options,
             store: store.clone(),
+            secrets,
+            sessions: SessionSettings::from_config(&config),
+            cookie: SessionCookie {
+                secure: config.behind_https(),
+            },
         };
         Ok(Self {
             listener,
@@ -53,7 +60,12 @@ impl Application {
         let addr = self.local_addr();
         // The e2e suite waits for this exact line to learn the port.
         tracing::info!("listening on http://{addr}");
-        axum::serve(self.listener, self.router)
+        // Connection info lets login read the client's address (for rate limiting):
+        // `http::session::client_ip`.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("HTTP server failed")?;
@@ -74,30 +86,39 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (service managers, `kill`).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!("cannot listen for Ctrl-C: {error}");
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The SIGTERM handler is installed when this is called, not when the future is
+/// first polled: otherwise a SIGTERM arriving between "listening on" and the first
+/// poll kills the process with the default action (seen under load in
+/// `tests/simulate.rs`). Call it inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!("cannot listen for SIGTERM: {error}");
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        let ctrl_c = async {
+            if let Err(error) = tokio::signal::ctrl_c().await {
+                tracing::error!("cannot listen for Ctrl-C: {error}");
                 std::future::pending::<()>().await;
             }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(error) => {
+                    tracing::error!("cannot listen for SIGTERM: {error}");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
 
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received SIGINT, shutting down"),
-        () = terminate => tracing::info!("received SIGTERM, shutting down"),
+        tokio::select! {
+            () = ctrl_c => tracing::info!("received SIGINT, shutting down"),
+            () = terminate => tracing::info!("received SIGTERM, shutting down"),
+        }
     }
 }

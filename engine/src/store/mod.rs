@@ -11,6 +11,13 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod audit;
+pub mod keys;
+pub mod sessions;
+pub mod settings;
+pub mod time;
+pub mod users;
+
 /// Migrations from the workspace's `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 

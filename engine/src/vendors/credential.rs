@@ -129,7 +129,7 @@ impl Credential {
     }
 }
 
-fn parse_base_url(raw: &str) -> Result<Url, CredentialError> {
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url, CredentialError> {
     let url = Url::parse(raw.trim()).map_err(|error| CredentialError::BaseUrl {
         reason: error.to_string(),
     })?;

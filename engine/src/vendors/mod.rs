@@ -19,6 +19,7 @@ use reqwest::{StatusCode, header::HeaderValue};
 use serde_json::Value;
 
 pub use client::{ClientBuildError, ClientSettings, DEFAULT_MAX_BODY_BYTES, Reply, VendorClient};
+pub(crate) use credential::parse_base_url;
 pub use credential::{ApiKey, Credential, CredentialError};
 pub use error::{FetchError, RetryAfter};
 

@@ -1,26 +1,60 @@
-//! The HTTP surface: Leptos pages and server functions, plus plain routes (health).
+//! The HTTP surface: Leptos pages and server functions, plus plain routes (health),
+//! behind the cross-site guard and the session lookup.
 
+mod guard;
 mod health;
+pub mod session;
 
 use app::{App, shell};
-use axum::{Router, extract::FromRef, routing::get};
-use engine::Store;
+use axum::{Router, extract::FromRef, middleware, routing::get};
+use engine::{
+    Store,
+    auth::{ClientIp, CurrentUser, SessionSettings},
+    secrets::Secrets,
+};
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
+
+pub use engine::auth::SessionCookie;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
+    pub secrets: Secrets,
+    pub sessions: SessionSettings,
+    pub cookie: SessionCookie,
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let store = state.store.clone();
-    // Server functions and pages reach the store through Leptos' context.
-    let context = move || provide_context(store.clone());
+    let context = {
+        let state = state.clone();
+        // Server functions and pages reach these through Leptos' context:
+        // `Store`, `Secrets`, `SessionSettings`, `SessionCookie` (to set or clear
+        // the cookie on login/logout), `CurrentUser` (who is signed in) and
+        // `ClientIp` (for `engine::auth::login`).
+        move || {
+            provide_context(state.store.clone());
+            provide_context(state.secrets.clone());
+            provide_context(state.sessions);
+            provide_context(state.cookie);
+            // leptos_axum provides the request's `Parts` before calling this;
+            // `session::resolve_user` put the user in its extensions.
+            let parts = use_context::<axum::http::request::Parts>();
+            let extension = |parts: &axum::http::request::Parts| {
+                (
+                    parts.extensions.get::<CurrentUser>().cloned(),
+                    parts.extensions.get::<ClientIp>().cloned(),
+                )
+            };
+            let (user, ip) = parts.as_ref().map(extension).unwrap_or_default();
+            provide_context(user.unwrap_or_default());
+            provide_context(ip.unwrap_or_default());
+        }
+    };
     let options = state.leptos_options.clone();
 
     Router::new()
@@ -32,6 +66,12 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_user,
+        ))
+        // Outermost of ours: a forged request is refused before any work.
+        .layer(middleware::from_fn(guard::same_origin_only))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

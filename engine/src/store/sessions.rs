@@ -1,0 +1,148 @@
+//! `sessions` (by token hash) and `login_attempts` (for rate limiting).
+
+use chrono::{DateTime, Utc};
+use domain::UserId;
+use sqlx::SqliteExecutor;
+
+use super::time::ts;
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &[u8],
+    user_id: UserId,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id.0)
+    .bind(ts(now))
+    .bind(ts(expires_at))
+    .bind(ts(now))
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The user of a live session: not past its absolute expiry and seen after
+/// `idle_since`. Refreshes `last_seen_at` in the same statement.
+pub async fn touch_live(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "UPDATE sessions SET last_seen_at = ? \
+         WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ? RETURNING user_id",
+    )
+    .bind(ts(now))
+    .bind(token_hash)
+    .bind(ts(now))
+    .bind(ts(idle_since))
+    .fetch_optional(db)
+    .await?;
+    Ok(id.map(UserId))
+}
+
+pub async fn delete(db: impl SqliteExecutor<'_>, token_hash: &[u8]) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete_for_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: UserId,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user_id.0)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_expired(
+    db: impl SqliteExecutor<'_>,
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
+        .bind(ts(now))
+        .bind(ts(idle_since))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn record_attempt(
+    db: impl SqliteExecutor<'_>,
+    email: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+    success: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO login_attempts (email, ip, at, success) VALUES (?, ?, ?, ?)")
+        .bind(email)
+        .bind(ip)
+        .bind(ts(now))
+        .bind(success)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Failed attempts since `since` for this account and for this address, with the
+/// oldest of each (when the window frees up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecentFailures {
+    pub by_email: i64,
+    pub oldest_by_email: Option<DateTime<Utc>>,
+    pub by_ip: i64,
+    pub oldest_by_ip: Option<DateTime<Utc>>,
+}
+
+pub async fn recent_failures(
+    db: &mut sqlx::SqliteConnection,
+    email: &str,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<RecentFailures, sqlx::Error> {
+    let (by_email, oldest_by_email): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE email = ? AND at > ? AND success = 0",
+    )
+    .bind(email)
+    .bind(ts(since))
+    .fetch_one(&mut *db)
+    .await?;
+    let (by_ip, oldest_by_ip): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(at) FROM login_attempts WHERE ip = ? AND at > ? AND success = 0",
+    )
+    .bind(ip)
+    .bind(ts(since))
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(RecentFailures {
+        by_email,
+        oldest_by_email,
+        by_ip,
+        oldest_by_ip,
+    })
+}
+
+/// Attempts older than `before` no longer count for anything.
+pub async fn prune_attempts(
+    db: impl SqliteExecutor<'_>,
+    before: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM login_attempts WHERE at <= ?")
+        .bind(ts(before))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
