@@ -52,6 +52,15 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// A session ends this many hours after login, however active.
     pub session_absolute_hours: u64,
+    /// When the poller looks for keys that are due (cron, seconds first); empty
+    /// turns polling off.
+    pub poll_schedule: String,
+    /// How often a key is polled, for every vendor but OCR.space.
+    pub poll_interval_minutes: u32,
+    /// OCR.space updates its counts once a day, so a few polls a day are enough.
+    pub poll_interval_minutes_ocr_space: u32,
+    /// Vendor requests in flight at once.
+    pub poll_concurrency: usize,
 }
 
 /// The master key as configured (base64 text). Parsed into a key by
@@ -88,6 +97,10 @@ impl Default for Config {
             public_url: None,
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
+            poll_schedule: "0 * * * * *".to_owned(),
+            poll_interval_minutes: 15,
+            poll_interval_minutes_ocr_space: 6 * 60,
+            poll_concurrency: 32,
         }
     }
 }
@@ -117,6 +130,24 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.poll_interval_minutes == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_POLL_INTERVAL_MINUTES",
+                "must be at least 1",
+            ));
+        }
+        if self.poll_interval_minutes_ocr_space == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_POLL_INTERVAL_MINUTES_OCR_SPACE",
+                "must be at least 1",
+            ));
+        }
+        if self.poll_concurrency == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_POLL_CONCURRENCY",
+                "must be at least 1",
+            ));
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::single(
                 "QUOTABOARD_DB_MAX_CONNECTIONS",

@@ -33,6 +33,12 @@ pub enum Command {
     /// (flags show up in `ps` and shell history).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Poll keys now and print what happened (exits non-zero only when the poll
+    /// itself cannot run, not when a vendor fails).
+    Poll(PollArgs),
+    /// Run the app against the built-in vendor simulator with demo keys, in its own
+    /// data directory (`./demo-data`): live charts without a single real key.
+    Demo(DemoArgs),
     /// Re-encrypt every stored secret under a new master key (file-based key only).
     /// Safe to run again after an interruption: it finishes the job.
     RotateMasterKey,
@@ -84,6 +90,23 @@ pub struct KeyAddArgs {
     /// Team or owner tag.
     #[arg(long)]
     pub owner: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PollArgs {
+    /// Poll once and exit (the only mode: the server polls on its schedule).
+    #[arg(long, required = true)]
+    pub once: bool,
+    /// Only this key (its id, from `quotaboard key list`).
+    #[arg(long)]
+    pub key: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo keeps its database, apart from real data.
+    #[arg(long, default_value = "demo-data")]
+    pub data_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,8 @@ async fn main() -> ExitCode {
         Command::User(command) => quotaboard::commands::user(&config, command).await,
         Command::Key(command) => quotaboard::commands::key(&config, command).await,
         Command::RotateMasterKey => quotaboard::commands::rotate(&config).await,
+        Command::Poll(args) => quotaboard::poll::poll(&config, args).await,
+        Command::Demo(args) => quotaboard::demo::demo(config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,11 +3,19 @@
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
-use engine::{Config, Store, auth::SessionSettings, secrets::Secrets};
+use engine::{
+    Config, Store,
+    auth::SessionSettings,
+    jobs::{JobSpec, Scheduler},
+    secrets::Secrets,
+};
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
-use crate::http::{AppState, SessionCookie, router};
+use crate::{
+    http::{AppState, SessionCookie, router},
+    jobs::{poll_job, poller_from_config},
+};
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
 /// before serving (tests and the e2e suite read `local_addr`).
@@ -15,6 +23,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     store: Store,
+    secrets: Secrets,
+    jobs: Vec<JobSpec>,
 }
 
 impl Application {
@@ -32,17 +42,29 @@ impl Application {
         let state = AppState {
             leptos_options,
             store: store.clone(),
-            secrets,
+            secrets: secrets.clone(),
             sessions: SessionSettings::from_config(&config),
             cookie: SessionCookie {
                 secure: config.behind_https(),
             },
         };
+        let poller = poller_from_config(&config)?;
+        let jobs = vec![poll_job(&config, store.clone(), secrets.clone(), poller)];
         Ok(Self {
             listener,
             router: router(state),
             store,
+            secrets,
+            jobs,
         })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -58,6 +80,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
+        let scheduler = Scheduler::start(self.jobs)
+            .await
+            .context("starting the background jobs")?;
         // The e2e suite waits for this exact line to learn the port.
         tracing::info!("listening on http://{addr}");
         // Connection info lets login read the client's address (for rate limiting):
@@ -69,7 +94,10 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
             .context("HTTP server failed")?;
-        tracing::info!("HTTP server stopped; closing the database");
+        tracing::info!("HTTP server stopped; stopping jobs and closing the database");
+        if let Err(error) = scheduler.shutdown().await {
+            tracing::warn!(%error, "job scheduler did not stop cleanly");
+        }
         self.store.close().await;
         Ok(())
     }

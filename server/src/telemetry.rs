@@ -5,8 +5,7 @@ use std::io::IsTerminal;
 use tracing_subscriber::{EnvFilter, fmt};
 
 /// Quiet for dependencies, informative for us; `QUOTABOARD_LOG` or `RUST_LOG` override it.
-const DEFAULT_FILTER: &str =
-    "info,quotaboard=debug,engine=debug,app=debug,sqlx=warn,tower_http=info";
+const DEFAULT_FILTER: &str = "info,quotaboard=debug,engine=debug,app=debug,sqlx=warn,tower_http=info,tokio_cron_scheduler=warn";
 
 pub fn init(directives: Option<&str>) {
     let filter = directives

@@ -338,3 +338,75 @@ async fn cross_site_posts_are_refused_and_same_origin_posts_pass() {
         .expect("get");
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[test]
+fn poll_once_prints_a_summary_and_fails_only_when_it_cannot_run() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime
+        .block_on(simulator::spawn(simulator::SimulatorOptions::default()))
+        .expect("simulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = sim.base_url();
+    for (vendor, label, secret) in [
+        ("structocr", "prod-eu", "healthy-structocr-cli"),
+        ("platerecognizer", "gates", "invalid-pr-cli-key"),
+    ] {
+        let added = run(
+            dir.path(),
+            &[
+                "key",
+                "add",
+                "--vendor",
+                vendor,
+                "--label",
+                label,
+                "--secret-stdin",
+                "--base-url",
+                &base,
+            ],
+            secret,
+            &[],
+        );
+        assert!(added.status.success(), "{}", text(&added.stderr));
+    }
+
+    let polled = run(dir.path(), &["poll", "--once"], "", &[]);
+    // A vendor rejecting a key is a result to report, not a failed command.
+    assert!(polled.status.success(), "{}", text(&polled.stderr));
+    let out = text(&polled.stdout);
+    assert!(out.contains("2 keys: 1 ok, 1 failed, 0 skipped"), "{out}");
+    assert!(out.contains("prod-eu"), "{out}");
+    assert!(out.contains("the vendor rejected the key"), "{out}");
+    for output in [&polled.stdout, &polled.stderr] {
+        assert!(!contains(output, "healthy-structocr-cli"));
+        assert!(!contains(output, "invalid-pr-cli-key"));
+    }
+
+    let one = run(dir.path(), &["poll", "--once", "--key", "1"], "", &[]);
+    assert!(
+        text(&one.stdout).contains("1 keys: 1 ok"),
+        "{}",
+        text(&one.stdout)
+    );
+
+    // The run itself cannot happen: the database path is unusable.
+    let broken = run(
+        dir.path(),
+        &["poll", "--once"],
+        "",
+        &[(
+            "QUOTABOARD_DATABASE_URL",
+            "sqlite:///nonexistent-dir/x/quotaboard.db",
+        )],
+    );
+    assert!(!broken.status.success());
+    assert!(
+        text(&broken.stderr).contains("opening the database"),
+        "{}",
+        text(&broken.stderr)
+    );
+}

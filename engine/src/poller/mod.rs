@@ -5,10 +5,14 @@
 //! failures only. Everything here is a plain async function or struct: the scheduler
 //! (later) only calls [`Poller::poll`], so tests call it directly.
 
+mod cycle;
 mod gate;
+mod plausible;
 mod retry;
 mod run;
 
+pub use cycle::{CycleError, CycleLine, CycleReport, PollIntervals, Selection, poll_cycle};
 pub use gate::{PauseScope, VendorGate, VendorLimits};
+pub use plausible::check as check_plausible;
 pub use retry::RetryPolicy;
 pub use run::{PollOutcome, PollTarget, Poller, PollerSettings, Skipped};

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod keys;
 pub mod sessions;
 pub mod settings;
+pub mod snapshots;
 pub mod time;
 pub mod users;
 

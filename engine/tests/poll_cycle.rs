@@ -1,0 +1,282 @@
+//! Polling cycles end to end: keys stored (encrypted) in a real SQLite file, fetched
+//! from the simulator over loopback, one snapshot per key per poll, failures included.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use domain::{KeyForm, KeyId};
+use engine::{
+    Config, Store,
+    poller::{
+        PollIntervals, Poller, PollerSettings, RetryPolicy, Selection, VendorLimits, poll_cycle,
+    },
+    secrets::Secrets,
+    store::snapshots,
+    team::{self, Actor, KeyInput},
+    vendors::{ClientSettings, VendorClient},
+};
+use secrecy::SecretString;
+use simulator::{SimulatorHandle, SimulatorOptions};
+use tempfile::TempDir;
+
+struct World {
+    _dir: TempDir,
+    store: Store,
+    secrets: Secrets,
+    sim: SimulatorHandle,
+    poller: Poller,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    let store = Store::open(&config).await.expect("store");
+    let secrets = Secrets::load(&config, &store).await.expect("secrets");
+    let sim = simulator::spawn(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let client = VendorClient::new(ClientSettings {
+        total_timeout: Duration::from_millis(500),
+        ..ClientSettings::default()
+    })
+    .expect("client");
+    let poller = Poller::new(
+        client,
+        PollerSettings {
+            concurrency: 4,
+            retry: RetryPolicy {
+                max_attempts: 2,
+                initial_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(20),
+                max_retry_after: Duration::from_secs(2),
+            },
+            limits: VendorLimits::unlimited(),
+        },
+    );
+    World {
+        _dir: dir,
+        store,
+        secrets,
+        sim,
+        poller,
+    }
+}
+
+impl World {
+    async fn add_key(&self, vendor: &str, label: &str, secret: &str) -> KeyId {
+        self.add_key_at(vendor, label, secret, &self.sim.base_url())
+            .await
+    }
+
+    async fn add_key_at(&self, vendor: &str, label: &str, secret: &str, base_url: &str) -> KeyId {
+        let input = KeyInput {
+            form: KeyForm {
+                vendor: vendor.into(),
+                label: label.into(),
+                owner_tag: String::new(),
+                base_url: base_url.into(),
+                monthly_limit: "300000".into(),
+            },
+            secret: SecretString::from(secret.to_owned()),
+        };
+        team::create_key(&self.store, &self.secrets, &Actor::Cli, input, Utc::now())
+            .await
+            .expect("key stored")
+    }
+
+    async fn cycle(&self, selection: &Selection) -> engine::poller::CycleReport {
+        poll_cycle(&self.store, &self.secrets, &self.poller, selection)
+            .await
+            .expect("cycle runs")
+    }
+
+    async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count")
+    }
+}
+
+#[tokio::test]
+async fn every_key_gets_one_snapshot_per_poll_failures_included() {
+    let w = world().await;
+    let healthy = w
+        .add_key("structocr", "prod", "healthy-structocr-key")
+        .await;
+    let rejected = w
+        .add_key("platerecognizer", "gates", "invalid-pr-key-0001")
+        .await;
+    let garbage = w
+        .add_key("ocr-space", "receipts", "fault-garbage-ocr-key")
+        .await;
+
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.lines.len(), 3);
+    assert_eq!(report.count("ok"), 1);
+    assert_eq!(report.count("error"), 2);
+
+    let rows = |id: KeyId| {
+        let store = w.store.clone();
+        async move {
+            snapshots::history(
+                store.pool(),
+                id,
+                Utc::now() - TimeDelta::hours(1),
+                Utc::now() + TimeDelta::hours(1),
+            )
+            .await
+            .expect("history")
+        }
+    };
+    let ok = rows(healthy).await;
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].outcome, "ok");
+    let (used, limit, remaining) = (
+        ok[0].used.expect("used"),
+        ok[0].usage_limit.expect("limit"),
+        ok[0].remaining.expect("remaining"),
+    );
+    assert_eq!(limit - used, remaining);
+
+    let unauthorized = rows(rejected).await;
+    assert_eq!(unauthorized[0].outcome, "error");
+    assert_eq!(unauthorized[0].error_kind.as_deref(), Some("unauthorized"));
+    assert_eq!(unauthorized[0].used, None);
+    assert_eq!(
+        rows(garbage).await[0].error_kind.as_deref(),
+        Some("malformed")
+    );
+
+    // A second cycle adds a row per key and counts the failure streak.
+    w.cycle(&Selection::All).await;
+    assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 6);
+    let latest = snapshots::latest_for_all(w.store.pool())
+        .await
+        .expect("latest");
+    let streak = |id: KeyId| {
+        latest
+            .iter()
+            .find(|row| row.key_id == id.0)
+            .expect("row")
+            .failures
+    };
+    assert_eq!(streak(healthy), 0);
+    assert_eq!(streak(rejected), 2);
+}
+
+#[tokio::test]
+async fn the_last_good_reading_survives_a_later_failure() {
+    let w = world().await;
+    let id = w.add_key("platerecognizer", "north", "healthy-north").await;
+    w.cycle(&Selection::All).await;
+
+    // The vendor becomes unreachable: point the key at a closed port.
+    let closed = format!("http://127.0.0.1:{}", {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        listener.local_addr().expect("addr").port()
+    });
+    let input = KeyInput {
+        form: KeyForm {
+            vendor: "platerecognizer".into(),
+            label: "north".into(),
+            owner_tag: String::new(),
+            base_url: closed,
+            monthly_limit: String::new(),
+        },
+        secret: SecretString::from(String::new()),
+    };
+    team::update_key(&w.store, &w.secrets, &Actor::Cli, id, input, Utc::now())
+        .await
+        .expect("updated");
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.lines[0].outcome, "error");
+
+    let latest = snapshots::latest_for_all(w.store.pool())
+        .await
+        .expect("latest");
+    let row = &latest[0];
+    assert_eq!(row.outcome, "error");
+    assert_eq!(row.error_kind.as_deref(), Some("connection"));
+    let reading = row.reading().expect("the earlier reading is kept");
+    assert!(reading.used.is_some());
+    assert!(row.raw_reply.is_some());
+}
+
+#[tokio::test]
+async fn only_due_keys_are_polled_by_the_scheduler() {
+    let w = world().await;
+    w.add_key("structocr", "a", "healthy-a").await;
+    w.add_key("structocr", "b", "healthy-b").await;
+    let every_15_minutes = PollIntervals {
+        default: TimeDelta::minutes(15),
+        ocr_space: TimeDelta::hours(6),
+    };
+    // Never polled: both are due.
+    assert_eq!(
+        w.cycle(&Selection::Due(every_15_minutes.clone()))
+            .await
+            .lines
+            .len(),
+        2
+    );
+    // Just polled: neither is.
+    assert!(
+        w.cycle(&Selection::Due(every_15_minutes))
+            .await
+            .lines
+            .is_empty()
+    );
+    assert_eq!(w.sim.traffic().requests().len(), 2);
+    let always = PollIntervals {
+        default: TimeDelta::zero(),
+        ocr_space: TimeDelta::zero(),
+    };
+    assert_eq!(w.cycle(&Selection::Due(always)).await.lines.len(), 2);
+}
+
+#[tokio::test]
+async fn disabled_keys_are_not_polled_and_deleting_a_key_removes_its_history() {
+    let w = world().await;
+    let kept = w.add_key("structocr", "kept", "healthy-kept").await;
+    let off = w.add_key("structocr", "off", "healthy-off").await;
+    team::set_key_enabled(&w.store, &Actor::Cli, off, false, Utc::now())
+        .await
+        .expect("disabled");
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.lines.len(), 1);
+    assert_eq!(report.lines[0].key_id, kept);
+    assert!(w.sim.traffic().requests_with("healthy-off").is_empty());
+
+    team::delete_key(&w.store, &Actor::Cli, kept, Utc::now())
+        .await
+        .expect("deleted");
+    assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 0);
+    assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 0);
+}
+
+#[tokio::test]
+async fn a_large_cycle_is_stored_in_full() {
+    let w = world().await;
+    for i in 0..1_200 {
+        w.add_key_at(
+            "platerecognizer-sdk",
+            &format!("camera {i}"),
+            "",
+            &w.sim.sdk_base_url(&format!("license-{i}")),
+        )
+        .await;
+    }
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.count("ok"), 1_200);
+    // More rows than one transaction holds: every batch committed.
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM snapshots WHERE outcome = 'ok'")
+            .await,
+        1_200
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 1_200);
+}
