@@ -107,6 +107,10 @@ pub struct DemoArgs {
     /// Where the demo keeps its database, apart from real data.
     #[arg(long, default_value = "demo-data")]
     pub data_dir: std::path::PathBuf,
+    /// Where the in-process vendor simulator listens. Demo keys store this address,
+    /// so keep it the same between runs.
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    pub simulator_addr: SocketAddr,
 }
 
 #[derive(Debug, Args)]

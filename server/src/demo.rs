@@ -1,8 +1,6 @@
 //! `quotaboard demo`: the real app, polling the built-in vendor simulator with a set
 //! of demo keys, in its own data directory so no real data is touched.
 
-use std::net::SocketAddr;
-
 use anyhow::Context;
 use chrono::Utc;
 use domain::KeyForm;
@@ -19,9 +17,6 @@ use crate::{cli::DemoArgs, jobs::poller_from_config, startup::Application};
 /// Shown on the console: the demo's only account, in the demo's own database.
 pub const DEMO_EMAIL: &str = "demo@quotaboard.example";
 pub const DEMO_PASSWORD: &str = "quotaboard-demo";
-
-/// The simulator's fixed address, so stored demo keys keep pointing at it.
-const SIMULATOR_ADDR: &str = "127.0.0.1:4010";
 
 /// Demo keys: (vendor, label, simulator key, owner, monthly limit). The simulator
 /// reads behaviour from the key's prefix: `near-limit…` sits at 93–99 % of its limit,
@@ -85,14 +80,16 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
     config.poll_interval_minutes = 1;
     config.poll_interval_minutes_ocr_space = 1;
 
-    let addr: SocketAddr = SIMULATOR_ADDR.parse().context("simulator address")?;
+    let addr = args.simulator_addr;
     let simulator = simulator::spawn(SimulatorOptions {
         addr,
         ..SimulatorOptions::default()
     })
     .await
     .with_context(|| {
-        format!("starting the vendor simulator on {SIMULATOR_ADDR} (is another demo running?)")
+        format!(
+            "starting the vendor simulator on {addr} (is another demo running? see --simulator-addr)"
+        )
     })?;
 
     let poller = poller_from_config(&config)?;
