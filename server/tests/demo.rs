@@ -1,41 +1,30 @@
 //! `quotaboard demo` as a newcomer runs it: the real binary, the in-process simulator,
 //! demo keys polled at once.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-};
+mod running;
 
-const BIN: &str = env!("CARGO_BIN_EXE_quotaboard");
+use std::process::Command;
+
+use running::{BIN, get, start};
 
 #[test]
 fn demo_mode_seeds_keys_polls_them_and_serves() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("demo-data");
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["demo", "--simulator-addr", "127.0.0.1:0", "--data-dir"])
         .arg(&data)
         .current_dir(dir.path())
         .env("QUOTABOARD_LISTEN_ADDR", "127.0.0.1:0")
-        .env("QUOTABOARD_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let listening = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on http://"))
-        .expect("the demo serves");
-    assert!(listening.contains("127.0.0.1:"));
-    // Keep reading: a closed pipe would fail the server's later log lines.
-    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let exit = child.wait().expect("wait");
-    let rest = rest.join().expect("log reader");
-    assert!(exit.success(), "{exit:?}: {rest:?}");
+        .env("QUOTABOARD_LOG", "info");
+    let demo = start(command);
+    assert!(demo.url.starts_with("http://127.0.0.1:"));
+    let (status, page) = get(&format!("{}/", demo.url), &[]);
+    assert_eq!(status, 200);
+    assert!(page.contains("Quotaboard"));
+    let (exit, log) = demo.stop();
+    assert!(exit.success(), "{exit:?}: {log:?}");
 
     // What the demo stored, read with sqlx: nothing outside the test is needed.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
