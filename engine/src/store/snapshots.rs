@@ -65,9 +65,7 @@ pub async fn insert_batch(
 ) -> Result<(), sqlx::Error> {
     for chunk in snapshots.chunks(ROWS_PER_STATEMENT) {
         insert_rows(tx, chunk).await?;
-    }
-    for snapshot in snapshots {
-        upsert_latest(tx, snapshot).await?;
+        upsert_latest(tx, chunk).await?;
     }
     Ok(())
 }
@@ -112,47 +110,52 @@ async fn insert_rows(tx: &mut SqliteConnection, chunk: &[NewSnapshot]) -> Result
 
 async fn upsert_latest(
     tx: &mut SqliteConnection,
-    snapshot: &NewSnapshot,
+    chunk: &[NewSnapshot],
 ) -> Result<(), sqlx::Error> {
-    let polled_at = ts(snapshot.polled_at);
-    let (error_kind, error_message) = snapshot.outcome.error();
-    match &snapshot.outcome {
-        Outcome::Ok { reading, raw_reply } => {
-            let reading = serde_json::to_string(reading.as_ref())
-                .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
-            sqlx::query(
-                "INSERT INTO key_latest (key_id, polled_at, outcome, reading, reading_at, raw_reply, \
-                 error_kind, error_message, failures) VALUES (?, ?, 'ok', ?, ?, ?, NULL, NULL, 0) \
-                 ON CONFLICT (key_id) DO UPDATE SET polled_at = excluded.polled_at, \
-                 outcome = 'ok', reading = excluded.reading, reading_at = excluded.reading_at, \
-                 raw_reply = excluded.raw_reply, error_kind = NULL, error_message = NULL, failures = 0",
-            )
-            .bind(snapshot.key_id.0)
-            .bind(&polled_at)
-            .bind(reading)
-            .bind(&polled_at)
-            .bind(raw_reply.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        Outcome::Error { .. } | Outcome::Skipped { .. } => {
-            // Keeps the last good reading and reply; counts the failure streak.
-            sqlx::query(
-                "INSERT INTO key_latest (key_id, polled_at, outcome, error_kind, error_message, failures) \
-                 VALUES (?, ?, ?, ?, ?, 1) \
-                 ON CONFLICT (key_id) DO UPDATE SET polled_at = excluded.polled_at, \
-                 outcome = excluded.outcome, error_kind = excluded.error_kind, \
-                 error_message = excluded.error_message, failures = key_latest.failures + 1",
-            )
-            .bind(snapshot.key_id.0)
-            .bind(&polled_at)
-            .bind(snapshot.outcome.label())
-            .bind(error_kind)
-            .bind(error_message)
-            .execute(&mut *tx)
-            .await?;
-        }
+    let mut rows = Vec::with_capacity(chunk.len());
+    for snapshot in chunk {
+        let (reading, raw_reply) = match &snapshot.outcome {
+            Outcome::Ok { reading, raw_reply } => (
+                Some(
+                    serde_json::to_string(reading.as_ref())
+                        .map_err(|error| sqlx::Error::Encode(Box::new(error)))?,
+                ),
+                Some(raw_reply.to_string()),
+            ),
+            _ => (None, None),
+        };
+        rows.push((snapshot, reading, raw_reply));
     }
+    let mut upsert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO key_latest (key_id, polled_at, outcome, reading, reading_at, raw_reply, \
+         error_kind, error_message, failures) ",
+    );
+    upsert.push_values(rows, |mut row, (snapshot, reading, raw_reply)| {
+        let polled_at = ts(snapshot.polled_at);
+        let (error_kind, error_message) = snapshot.outcome.error();
+        let ok = matches!(snapshot.outcome, Outcome::Ok { .. });
+        row.push_bind(snapshot.key_id.0)
+            .push_bind(polled_at.clone())
+            .push_bind(snapshot.outcome.label())
+            .push_bind(reading)
+            .push_bind(ok.then_some(polled_at))
+            .push_bind(raw_reply)
+            .push_bind(error_kind.map(str::to_owned))
+            .push_bind(error_message.map(str::to_owned))
+            .push_bind(i64::from(!ok));
+    });
+    // A failure keeps the last good reading and reply and extends the streak; a
+    // success resets it.
+    upsert.push(
+        " ON CONFLICT (key_id) DO UPDATE SET polled_at = excluded.polled_at, \
+         outcome = excluded.outcome, \
+         reading = COALESCE(excluded.reading, key_latest.reading), \
+         reading_at = COALESCE(excluded.reading_at, key_latest.reading_at), \
+         raw_reply = COALESCE(excluded.raw_reply, key_latest.raw_reply), \
+         error_kind = excluded.error_kind, error_message = excluded.error_message, \
+         failures = CASE WHEN excluded.outcome = 'ok' THEN 0 ELSE key_latest.failures + 1 END",
+    );
+    upsert.build().execute(tx).await?;
     Ok(())
 }
 
