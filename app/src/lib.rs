@@ -3,20 +3,24 @@
 //! Compiled twice: with `ssr` into the server (rendering and server functions, which
 //! call into the server-only `engine` crate), and with `hydrate` into the wasm bundle.
 
+pub mod api;
 pub mod components;
+pub mod errors;
 pub mod pages;
 pub mod theme;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::{
     components::{app_frame::AppFrame, not_found::NotFound},
-    pages::{AlertsPage, DashboardPage, KeysPage, TeamPage},
+    pages::{
+        AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeysPage, LoginPage, SetupPage, TeamPage,
+    },
 };
 
 /// The name of the wasm/JS/CSS bundle cargo-leptos writes under `/pkg`.
@@ -51,10 +55,18 @@ pub fn App() -> impl IntoView {
         <Router>
             <AppFrame>
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=DashboardPage/>
-                    <Route path=StaticSegment("keys") view=KeysPage/>
-                    <Route path=StaticSegment("alerts") view=AlertsPage/>
-                    <Route path=StaticSegment("team") view=TeamPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("") view=DashboardPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("keys") view=KeysPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("alerts") view=AlertsPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("team") view=TeamPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("audit") view=AuditPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("login") view=LoginPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("setup") view=SetupPage/>
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(StaticSegment("keys"), ParamSegment("id"), StaticSegment("edit"))
+                        view=KeyEditPage
+                    />
                 </Routes>
             </AppFrame>
         </Router>

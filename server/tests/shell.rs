@@ -33,9 +33,9 @@ async fn every_section_is_server_rendered_with_navigation_and_its_own_title() {
     let app = spawn_app().await;
     for (path, title) in [
         ("/", "Dashboard"),
-        ("/keys", "Keys"),
         ("/alerts", "Alerts"),
-        ("/team", "Team"),
+        ("/login", "Sign in"),
+        ("/setup", "Setup"),
     ] {
         let (status, html) = app.get_html(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -75,7 +75,7 @@ async fn unknown_path_is_a_404_page() {
 #[tokio::test]
 async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() {
     let app = spawn_app().await;
-    let (_, html) = app.get_html("/keys").await;
+    let (_, html) = app.get_html("/alerts").await;
     assert!(html.contains(r#"data-theme="light""#));
     let action = extract_attr(&html, "form", "action").expect("theme form action");
 
@@ -84,7 +84,7 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
         .client
         .post(app.url(&action))
         .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .header("Referer", app.url("/keys"))
+        .header("Referer", app.url("/alerts"))
         .form(&[("theme", "dark")])
         .send()
         .await
@@ -93,14 +93,14 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
     // Back to the page the form was on (Leptos appends an empty query for error info).
     let location = reqwest::Url::parse(response.headers()["location"].to_str().expect("location"))
         .expect("absolute location");
-    assert_eq!(location.path(), "/keys");
+    assert_eq!(location.path(), "/alerts");
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
     assert!(cookie.starts_with("qb_theme=dark;"), "{cookie}");
     assert!(cookie.contains("Path=/"));
 
     let dark = app
         .client
-        .get(app.url("/keys"))
+        .get(app.url("/alerts"))
         .header("Cookie", "qb_theme=dark")
         .send()
         .await

@@ -1,11 +1,19 @@
 //! One module per route.
 
 mod alerts;
+mod audit;
 mod dashboard;
+mod key_edit;
 mod keys;
+mod login;
+mod setup;
 mod team;
 
 pub use alerts::AlertsPage;
+pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
+pub use key_edit::KeyEditPage;
 pub use keys::KeysPage;
+pub use login::LoginPage;
+pub use setup::SetupPage;
 pub use team::TeamPage;

@@ -1,0 +1,30 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::errors::AppError;
+
+/// Why a page shows nothing: not signed in, not allowed, or a failure.
+#[component]
+pub fn AccessMessage(error: AppError) -> impl IntoView {
+    match error {
+        AppError::NotSignedIn => view! {
+            <p class="form-alert" role="alert">
+                "Please "<A href="/login">"sign in"</A>" to see this page."
+            </p>
+        }
+        .into_any(),
+        other => view! { <p class="form-alert" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// On the server: answers a visitor who is not signed in with a redirect to the
+/// login page. In the browser the page's data call says the same.
+pub fn redirect_visitors() {
+    #[cfg(feature = "ssr")]
+    if !matches!(
+        use_context::<engine::auth::CurrentUser>(),
+        Some(engine::auth::CurrentUser(Some(_)))
+    ) {
+        leptos_axum::redirect("/login");
+    }
+}

@@ -1,0 +1,73 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::keys::{KeyView, SetKeyEnabled};
+
+/// The keys, one row each, with the secret masked. Editors get per-row controls;
+/// viewers none at all.
+#[component]
+pub fn KeyTable(
+    keys: Vec<KeyView>,
+    can_edit: bool,
+    toggle: ServerAction<SetKeyEnabled>,
+) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="empty-state">"No keys yet."</p> }.into_any();
+    }
+    let rows = keys
+        .into_iter()
+        .map(|key| view! { <KeyRow key can_edit toggle/> })
+        .collect_view();
+    view! {
+        <table class="data-table" id="key-table">
+            <thead>
+                <tr>
+                    <th>"Vendor"</th>
+                    <th>"Label"</th>
+                    <th>"Owner"</th>
+                    <th>"Secret"</th>
+                    <th>"Base URL"</th>
+                    <th>"Monthly limit"</th>
+                    <th>"Status"</th>
+                    {can_edit.then(|| view! { <th>"Actions"</th> })}
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> impl IntoView {
+    let id = key.id;
+    let enabled = key.enabled;
+    view! {
+        <tr data-key-id=id>
+            <td>{key.vendor.display_name()}</td>
+            <td class="key-label">{key.label.clone()}</td>
+            <td>{key.owner_tag.unwrap_or_default()}</td>
+            <td class="masked-secret">{key.masked_secret.unwrap_or_else(|| "none".to_owned())}</td>
+            <td>{key.base_url.unwrap_or_else(|| "vendor default".to_owned())}</td>
+            <td>{key.monthly_limit.map(|l| l.to_string()).unwrap_or_else(|| "reported by vendor".to_owned())}</td>
+            <td>
+                <span class=if enabled { "status status-on" } else { "status status-off" }>
+                    {if enabled { "enabled" } else { "disabled" }}
+                </span>
+            </td>
+            {can_edit.then(|| view! {
+                <td class="row-actions">
+                    <ActionForm action=toggle attr:class="inline-form">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="enabled" value=if enabled { "false" } else { "true" }/>
+                        <button type="submit" class="button-secondary">
+                            {if enabled { "Disable" } else { "Enable" }}
+                        </button>
+                    </ActionForm>
+                    <A href=format!("/keys/{id}/edit") attr:class="button-link">"Edit"</A>
+                    <A href=format!("/keys?delete={id}") attr:class="button-link danger-link">"Delete"</A>
+                </td>
+            })}
+        </tr>
+    }
+}

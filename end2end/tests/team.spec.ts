@@ -1,0 +1,142 @@
+// Setup, login, keys and team in a real browser. One server for the whole run, so
+// these run in order: the first test creates the admin the others sign in as.
+import { Page } from "@playwright/test";
+import { test, expect, baseUrl, openHydrated } from "./fixtures";
+
+test.describe.configure({ mode: "serial" });
+
+const ADMIN = "admin@example.com";
+const VIEWER = "viewer@example.com";
+const PASSWORD = "correct horse battery";
+const MARKER = "MARKER-e2e-secret-0123456789wxyz";
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await openHydrated(page, "/login");
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".user-email")).toHaveText(email);
+}
+
+test("first-run setup creates the admin and signs them in", async ({ page }) => {
+  await openHydrated(page, "/setup");
+  await page.getByLabel("E-mail address").fill(ADMIN);
+  await page.getByLabel("Password (at least 12 characters)").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create admin" }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await expect(page.locator(".user-email")).toHaveText(ADMIN);
+  await expect(page.locator(".role-badge")).toHaveText("admin");
+
+  // Setup works once.
+  await openHydrated(page, "/setup");
+  await expect(page.locator("#setup-done")).toBeVisible();
+});
+
+test("an admin adds a key and sees it only masked", async ({ page }) => {
+  await signIn(page, ADMIN, PASSWORD);
+  await openHydrated(page, "/keys");
+  let navigations = 0;
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) navigations += 1;
+  });
+
+  const form = page.locator("#add-key-form");
+  await form.getByLabel("Vendor").selectOption("ocr-space");
+  await form.getByLabel("Label").fill("Main OCR");
+  await form.getByLabel("Secret (API key)").fill(MARKER);
+  await form.getByLabel("Monthly limit").fill("25000");
+  await form.getByLabel("Owner tag (optional)").fill("team-ocr");
+  await form.getByRole("button", { name: "Add key" }).click();
+
+  const row = page.locator("#key-table tbody tr", { hasText: "Main OCR" });
+  await expect(row).toBeVisible();
+  await expect(row.locator(".masked-secret")).toHaveText("••••wxyz");
+  expect(navigations).toBe(0);
+  expect(await page.content()).not.toContain(MARKER);
+
+  // A bad value is refused beside its field; what was typed stays.
+  await form.getByLabel("Label").fill("Second");
+  await form.getByLabel("Monthly limit").fill("zero");
+  await form.getByRole("button", { name: "Add key" }).click();
+  await expect(form.locator('.field-error[data-field="monthly_limit"]')).toBeVisible();
+  await expect(form.getByLabel("Label")).toHaveValue("Second");
+  await expect(page.locator("#key-table tbody tr")).toHaveCount(1);
+
+  // Disable, then enable again, without a reload.
+  await row.getByRole("button", { name: "Disable" }).click();
+  await expect(row.locator(".status")).toHaveText("disabled");
+  await row.getByRole("button", { name: "Enable" }).click();
+  await expect(row.locator(".status")).toHaveText("enabled");
+});
+
+test("the add-key form works without JavaScript", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(baseUrl() + "/login");
+  await page.getByLabel("E-mail address").fill(ADMIN);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".user-email")).toHaveText(ADMIN);
+
+  await page.goto(baseUrl() + "/keys");
+  const form = page.locator("#add-key-form");
+  // A refused value first: the message shows and the label is kept.
+  await form.getByLabel("Vendor").selectOption("structocr");
+  await form.getByLabel("Label").fill("No-JS key");
+  await form.getByLabel("Secret (API key)").fill("nojs-secret-abcd1234");
+  await form.getByLabel("Monthly limit").fill("-3");
+  await form.getByRole("button", { name: "Add key" }).click();
+  await expect(page.locator('.field-error[data-field="monthly_limit"]')).toBeVisible();
+  await expect(page.locator("#add-key-form").getByLabel("Label")).toHaveValue("No-JS key");
+
+  const again = page.locator("#add-key-form");
+  await again.getByLabel("Secret (API key)").fill("nojs-secret-abcd1234");
+  await again.getByLabel("Monthly limit").fill("");
+  await again.getByRole("button", { name: "Add key" }).click();
+  const row = page.locator("#key-table tbody tr", { hasText: "No-JS key" });
+  await expect(row.locator(".masked-secret")).toHaveText("••••1234");
+
+  // Delete asks first, then removes.
+  await row.getByRole("link", { name: "Delete" }).click();
+  await expect(page.getByText("removes the key and its usage history")).toBeVisible();
+  await page.getByRole("button", { name: "Yes, delete" }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await expect(page.locator("#key-table tbody tr", { hasText: "No-JS key" })).toHaveCount(0);
+  await context.close();
+});
+
+test("a viewer sees the keys but no edit controls", async ({ browser }) => {
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN, PASSWORD);
+  await openHydrated(admin, "/team");
+  const form = admin.locator("#add-user-form");
+  await form.getByLabel("E-mail address").fill(VIEWER);
+  await form.getByLabel("Role").selectOption("viewer");
+  await form.getByLabel("Initial password (at least 12 characters)").fill(PASSWORD);
+  await form.getByRole("button", { name: "Add user" }).click();
+  await expect(admin.locator("#user-table tbody tr", { hasText: VIEWER })).toBeVisible();
+  await adminContext.close();
+
+  const viewerContext = await browser.newContext();
+  const page = await viewerContext.newPage();
+  await signIn(page, VIEWER, PASSWORD);
+  await openHydrated(page, "/keys");
+  await expect(page.locator("#key-table tbody tr", { hasText: "Main OCR" })).toBeVisible();
+  await expect(page.locator("#add-key-form")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /Disable|Enable/ })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: /Delete|Edit/ })).toHaveCount(0);
+
+  await openHydrated(page, "/team");
+  await expect(page.getByText("Admins only")).toBeVisible();
+  await viewerContext.close();
+});
+
+test("signing out ends the session", async ({ page }) => {
+  await signIn(page, ADMIN, PASSWORD);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto(baseUrl() + "/keys");
+  await expect(page).toHaveURL(/\/login$/);
+});
