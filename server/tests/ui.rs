@@ -5,7 +5,7 @@ mod helpers;
 
 use app::api::{
     auth::{Login, SetupAdmin},
-    keys::AddKey,
+    keys::{AddKey, UpdateKey},
     team::AddUser,
 };
 use helpers::{TestApp, spawn_app};
@@ -297,4 +297,91 @@ async fn bad_key_form_values_return_field_errors_and_store_nothing() {
     assert!(html.contains("value=\"Typed label\""), "{html}");
     assert!(!html.contains(MARKER));
     assert!(html.contains("No keys yet."));
+}
+
+#[tokio::test]
+async fn before_setup_the_login_page_sends_visitors_to_setup() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/login"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/setup");
+    setup_admin(&app).await;
+    let (status, html) = app.get_html("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("login-form"));
+}
+
+#[tokio::test]
+async fn editing_a_key_keeps_its_secret_unless_a_new_one_is_typed_and_is_audited() {
+    let app = spawn_app().await;
+    let admin = setup_admin(&app).await;
+    let response = call(
+        &app,
+        AddKey::PATH,
+        Some(&admin),
+        &key_form("Old", MARKER, "100"),
+    )
+    .await;
+    assert!(response.status().is_success());
+    let html = keys_html(&app, &admin).await;
+    let id = html
+        .split("data-key-id=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("key id")
+        .to_owned();
+
+    let edit = |secret: &'static str, label: &'static str| {
+        let id = id.clone();
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                UpdateKey::PATH,
+                Some(&admin),
+                &[
+                    ("id", id.as_str()),
+                    ("label", label),
+                    ("secret", secret),
+                    ("base_url", ""),
+                    ("monthly_limit", "200"),
+                    ("owner_tag", ""),
+                ],
+            )
+            .await
+        }
+    };
+    assert!(edit("", "Renamed").await.status().is_success());
+    let html = keys_html(&app, &admin).await;
+    assert!(
+        html.contains("Renamed") && html.contains("••••wxyz"),
+        "{html}"
+    );
+    assert!(
+        edit("another-secret-9876", "Renamed")
+            .await
+            .status()
+            .is_success()
+    );
+    assert!(keys_html(&app, &admin).await.contains("••••9876"));
+
+    let response = app
+        .client
+        .get(app.url("/audit"))
+        .header("Cookie", &admin)
+        .send()
+        .await
+        .expect("get");
+    let html = response.text().await.expect("body");
+    for action in ["key.created", "key.updated", "user.setup_admin"] {
+        assert!(html.contains(action), "{action}: {html}");
+    }
+    assert!(!html.contains(MARKER) && !html.contains("another-secret"));
 }

@@ -19,7 +19,14 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Sign in"</h1>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    matches!(setup.await, Ok(true)).then(|| view! {
+                    let needed = matches!(setup.await, Ok(true));
+                    // No account can sign in yet: the server sends the first visitor
+                    // to the setup page (pages render fully before the answer goes out).
+                    #[cfg(feature = "ssr")]
+                    if needed {
+                        leptos_axum::redirect("/setup");
+                    }
+                    needed.then(|| view! {
                         <p class="page-note">
                             "No account exists yet. "<A href="/setup">"Set up the first admin"</A>"."
                         </p>
