@@ -1,9 +1,9 @@
 use domain::Vendor;
-use leptos::{html::Form, prelude::*};
+use leptos::prelude::*;
 
 use crate::{
     api::keys::AddKey,
-    components::form_feedback::{FieldMessage, FormAlert, echoed},
+    components::form_feedback::{FieldMessage, FormAlert, echoed, reset_on_success},
     errors::form_error,
 };
 
@@ -12,15 +12,7 @@ use crate::{
 #[component]
 pub fn AddKeyForm(action: ServerAction<AddKey>) -> impl IntoView {
     let error = form_error(action);
-    let form = NodeRef::<Form>::new();
-    // Empty the form after a key was added in the browser.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get()
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    let form = reset_on_success(action);
     let vendor = echoed(error, "vendor");
 
     view! {

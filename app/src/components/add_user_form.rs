@@ -1,9 +1,9 @@
 use domain::Role;
-use leptos::{html::Form, prelude::*};
+use leptos::prelude::*;
 
 use crate::{
     api::team::AddUser,
-    components::form_feedback::{FieldMessage, FormAlert, echoed},
+    components::form_feedback::{FieldMessage, FormAlert, echoed, reset_on_success},
     errors::form_error,
 };
 
@@ -11,14 +11,7 @@ use crate::{
 #[component]
 pub fn AddUserForm(action: ServerAction<AddUser>) -> impl IntoView {
     let error = form_error(action);
-    let form = NodeRef::<Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get()
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
+    let form = reset_on_success(action);
     let role = echoed(error, "role");
     view! {
         <ActionForm action node_ref=form attr:class="stacked-form" attr:id="add-user-form">
