@@ -6,12 +6,14 @@
 //! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
 pub mod fetch_error;
+pub mod history;
 pub mod percent;
 pub mod team;
 pub mod usage;
 pub mod vendor;
 
 pub use fetch_error::FetchErrorKind;
+pub use history::{HistoryRange, UnknownRange};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod history;
 pub mod jobs;
 pub mod poller;
 pub mod secrets;

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     http::{AppState, SessionCookie, router},
-    jobs::{poll_job, poller_from_config},
+    jobs::{history_job, poll_job, poller_from_config},
 };
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
@@ -49,7 +49,10 @@ impl Application {
             },
         };
         let poller = poller_from_config(&config)?;
-        let jobs = vec![poll_job(&config, store.clone(), secrets.clone(), poller)];
+        let jobs = vec![
+            poll_job(&config, store.clone(), secrets.clone(), poller),
+            history_job(&config, store.clone()),
+        ];
         Ok(Self {
             listener,
             router: router(state),

@@ -13,6 +13,7 @@ use crate::Config;
 
 pub mod audit;
 pub mod keys;
+pub mod rollups;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;
