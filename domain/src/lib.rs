@@ -17,7 +17,7 @@ pub use history::{HistoryRange, UnknownRange};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,
-    MonthlyLimit, OwnerTag, Role, UnknownRole, UserId,
+    MonthlyLimit, OwnerTag, PollInterval, Role, UnknownRole, UserId,
 };
 pub use usage::{
     Figure, FigureSource, OcrSpaceDetails, PlateRecognizerCloudDetails, PlateRecognizerSdkDetails,

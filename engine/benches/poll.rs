@@ -68,6 +68,7 @@ async fn run(keys: usize) {
                 owner_tag: String::new(),
                 base_url: sim.sdk_base_url(&format!("license-{i}")),
                 monthly_limit: String::new(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(String::new()),
         };

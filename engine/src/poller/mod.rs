@@ -11,7 +11,10 @@ mod plausible;
 mod retry;
 mod run;
 
-pub use cycle::{CycleError, CycleLine, CycleReport, PollIntervals, Selection, poll_cycle};
+pub use cycle::{
+    CycleError, CycleLine, CycleReport, PollIntervals, Selection, is_due, poll_cycle,
+    wants_close_out,
+};
 pub use gate::{PauseScope, VendorGate, VendorLimits};
 pub use plausible::check as check_plausible;
 pub use retry::RetryPolicy;

@@ -12,6 +12,7 @@ use sqlx::{
 use crate::Config;
 
 pub mod audit;
+pub mod closeouts;
 pub mod keys;
 pub mod rollups;
 pub mod sessions;
