@@ -6,7 +6,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod display;
+pub mod forecast;
 pub mod jobs;
+pub mod overview;
 pub mod poller;
 pub mod secrets;
 pub mod store;

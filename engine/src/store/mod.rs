@@ -12,7 +12,9 @@ use sqlx::{
 use crate::Config;
 
 pub mod audit;
+pub mod forecasts;
 pub mod keys;
+pub mod overview;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;
