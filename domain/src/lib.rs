@@ -7,6 +7,7 @@
 
 pub mod fetch_error;
 pub mod forecast;
+pub mod history;
 pub mod overview;
 pub mod percent;
 pub mod team;
@@ -15,6 +16,7 @@ pub mod vendor;
 
 pub use fetch_error::FetchErrorKind;
 pub use forecast::{Forecast, ForecastUnknown};
+pub use history::{HistoryRange, UnknownRange};
 pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{

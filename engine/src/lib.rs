@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod display;
 pub mod forecast;
+pub mod history;
 pub mod jobs;
 pub mod overview;
 pub mod poller;

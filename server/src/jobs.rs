@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use engine::{
-    Config,
+    Config, Store,
+    history::{Retention, maintain},
     jobs::JobSpec,
     poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
     vendors::{ClientSettings, VendorClient},
@@ -33,6 +35,24 @@ pub fn poll_job(config: &Config, polls: PollService) -> JobSpec {
             Box::pin(async move {
                 if let Some(Err(error)) = polls.run_scheduled(&selection).await {
                     tracing::error!(%error, "poll cycle failed");
+                }
+            })
+        }),
+    }
+}
+
+/// Rolls new snapshots into the hourly and daily rollups, then deletes what is past
+/// its retention, on its own schedule (`rollup_schedule`).
+pub fn history_job(config: &Config, store: Store) -> JobSpec {
+    let retention = Retention::from_config(config);
+    JobSpec {
+        name: "history",
+        schedule: config.rollup_schedule.clone(),
+        run: Arc::new(move || {
+            let store = store.clone();
+            Box::pin(async move {
+                if let Err(error) = maintain(&store, &retention, Utc::now()).await {
+                    tracing::error!(%error, "rollup and retention run failed");
                 }
             })
         }),

@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     http::{AppState, SessionCookie, router},
-    jobs::{poll_job, poller_from_config},
+    jobs::{history_job, poll_job, poller_from_config},
 };
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
@@ -51,7 +51,10 @@ impl Application {
             },
             polls: polls.clone(),
         };
-        let jobs = vec![poll_job(&config, polls)];
+        let jobs = vec![
+            poll_job(&config, polls),
+            history_job(&config, store.clone()),
+        ];
         Ok(Self {
             listener,
             router: router(state),

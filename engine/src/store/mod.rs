@@ -15,6 +15,7 @@ pub mod audit;
 pub mod forecasts;
 pub mod keys;
 pub mod overview;
+pub mod rollups;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;
