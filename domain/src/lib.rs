@@ -6,14 +6,18 @@
 //! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
 pub mod fetch_error;
+pub mod forecast;
 pub mod history;
+pub mod overview;
 pub mod percent;
 pub mod team;
 pub mod usage;
 pub mod vendor;
 
 pub use fetch_error::FetchErrorKind;
+pub use forecast::{Forecast, ForecastUnknown};
 pub use history::{HistoryRange, UnknownRange};
+pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,

@@ -7,8 +7,7 @@ use engine::{
     Config, Store,
     history::{Retention, maintain},
     jobs::JobSpec,
-    poller::{PollIntervals, Poller, PollerSettings, Selection, poll_cycle},
-    secrets::Secrets,
+    poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
     vendors::{ClientSettings, VendorClient},
 };
 
@@ -23,18 +22,18 @@ pub fn poller_from_config(config: &Config) -> anyhow::Result<Poller> {
     ))
 }
 
-/// Every tick polls the keys that are due; a tick that finds the previous cycle
-/// still running is skipped by the scheduler.
-pub fn poll_job(config: &Config, store: Store, secrets: Secrets, poller: Poller) -> JobSpec {
+/// Every tick polls the keys that are due. A tick that finds a cycle still running
+/// (a scheduled one, or "Poll now") is skipped and logged by the shared guard.
+pub fn poll_job(config: &Config, polls: PollService) -> JobSpec {
     let intervals = PollIntervals::from_config(config);
     JobSpec {
         name: "poll",
         schedule: config.poll_schedule.clone(),
         run: Arc::new(move || {
-            let (store, secrets, poller) = (store.clone(), secrets.clone(), poller.clone());
+            let polls = polls.clone();
             let selection = Selection::Due(intervals.clone());
             Box::pin(async move {
-                if let Err(error) = poll_cycle(&store, &secrets, &poller, &selection).await {
+                if let Some(Err(error)) = polls.run_scheduled(&selection).await {
                     tracing::error!(%error, "poll cycle failed");
                 }
             })

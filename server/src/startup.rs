@@ -7,6 +7,7 @@ use engine::{
     Config, Store,
     auth::SessionSettings,
     jobs::{JobSpec, Scheduler},
+    poller::PollService,
     secrets::Secrets,
 };
 use leptos::config::{Env, LeptosOptions};
@@ -39,6 +40,7 @@ impl Application {
             .with_context(|| format!("binding {} (QUOTABOARD_LISTEN_ADDR)", config.listen_addr))?;
         let local_addr = listener.local_addr()?;
         let leptos_options = leptos_options(&config, local_addr);
+        let polls = PollService::new(store.clone(), secrets.clone(), poller_from_config(&config)?);
         let state = AppState {
             leptos_options,
             store: store.clone(),
@@ -47,10 +49,10 @@ impl Application {
             cookie: SessionCookie {
                 secure: config.behind_https(),
             },
+            polls: polls.clone(),
         };
-        let poller = poller_from_config(&config)?;
         let jobs = vec![
-            poll_job(&config, store.clone(), secrets.clone(), poller),
+            poll_job(&config, polls),
             history_job(&config, store.clone()),
         ];
         Ok(Self {

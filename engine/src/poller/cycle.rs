@@ -11,9 +11,9 @@ use domain::{KeyId, Vendor};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{PollOutcome, PollTarget, Poller, plausible};
+use super::{PollOutcome, PollTarget, Poller, Progress, plausible};
 use crate::{
-    Config, Store,
+    Config, Store, forecast,
     secrets::Secrets,
     store::{
         closeouts::{self, NewCloseout},
@@ -147,12 +147,24 @@ struct Stored {
 
 /// Polls the selected keys and stores one snapshot per key, failures included.
 /// Errors only when the cycle itself cannot happen (the database is unavailable).
-#[tracing::instrument(name = "poll_cycle", skip_all)]
 pub async fn poll_cycle(
     store: &Store,
     secrets: &Secrets,
     poller: &Poller,
     selection: &Selection,
+) -> Result<CycleReport, CycleError> {
+    poll_cycle_with_progress(store, secrets, poller, selection, &Progress::default()).await
+}
+
+/// [`poll_cycle`], recording each key as it finishes into `progress` (the caller
+/// starts and finishes it).
+#[tracing::instrument(name = "poll_cycle", skip_all)]
+pub async fn poll_cycle_with_progress(
+    store: &Store,
+    secrets: &Secrets,
+    poller: &Poller,
+    selection: &Selection,
+    progress: &Progress,
 ) -> Result<CycleReport, CycleError> {
     let now = Utc::now();
     let mut credentials = match selection {
@@ -191,6 +203,7 @@ pub async fn poll_cycle(
     let mut targets = Vec::with_capacity(credentials.len());
     let mut labels: HashMap<i64, (String, Vendor)> = HashMap::with_capacity(credentials.len());
     let mut writer_gone = false;
+    progress.selected(credentials.len());
     for (id, credential) in credentials {
         match credential {
             Ok(credential) => {
@@ -206,14 +219,16 @@ pub async fn poll_cycle(
             // A key whose secret cannot be opened fails alone, visibly.
             Err(error) => {
                 let message = error.to_string();
-                report.lines.push(CycleLine {
+                let line = CycleLine {
                     key_id: id,
                     label: format!("key {}", id.0),
                     vendor: None,
                     outcome: "error",
                     attempts: 0,
                     summary: message.clone(),
-                });
+                };
+                progress.key_done(&line);
+                report.lines.push(line);
                 let snapshot = NewSnapshot {
                     key_id: id,
                     polled_at: now,
@@ -242,6 +257,7 @@ pub async fn poll_cycle(
             |(label, vendor)| (label, Some(vendor)),
         );
         let (stored, line) = into_row(outcome, label, vendor);
+        progress.key_done(&line);
         report.lines.push(line);
         // Fails only when the writer stopped on an error, reported below.
         writer_gone = sender.send(stored).await.is_err();
@@ -294,7 +310,20 @@ async fn write(
     let mut tx = store.pool().begin().await?;
     snapshots::insert_batch(&mut tx, rows).await?;
     closeouts::upsert(&mut tx, closed).await?;
-    tx.commit().await
+    tx.commit().await?;
+    // The snapshots are stored whatever happens here: a forecast that cannot be
+    // worked out now is worked out after the next poll.
+    let fresh: Vec<_> = rows
+        .iter()
+        .filter_map(|row| match &row.outcome {
+            Outcome::Ok { reading, .. } => Some((row.key_id, reading.as_ref())),
+            _ => None,
+        })
+        .collect();
+    if let Err(error) = forecast::refresh(store, &fresh, Utc::now()).await {
+        tracing::warn!(%error, "forecasts not updated");
+    }
+    Ok(())
 }
 
 fn month_start(at: DateTime<Utc>) -> DateTime<Utc> {

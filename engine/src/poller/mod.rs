@@ -8,14 +8,18 @@
 mod cycle;
 mod gate;
 mod plausible;
+mod progress;
 mod retry;
 mod run;
+mod service;
 
 pub use cycle::{
     CycleError, CycleLine, CycleReport, PollIntervals, Selection, is_due, poll_cycle,
-    wants_close_out,
+    poll_cycle_with_progress, wants_close_out,
 };
 pub use gate::{PauseScope, VendorGate, VendorLimits};
 pub use plausible::check as check_plausible;
+pub use progress::{Progress, ProgressState};
 pub use retry::RetryPolicy;
 pub use run::{PollOutcome, PollTarget, Poller, PollerSettings, Skipped};
+pub use service::{PollBusy, PollService};

@@ -107,6 +107,17 @@ impl Poller {
         self.poll_stream(targets).collect().await
     }
 
+    /// Like [`Poller::poll`], handing each outcome over as soon as it is there (for
+    /// progress shown while the cycle runs).
+    pub async fn poll_each(&self, targets: Vec<PollTarget>, mut each: impl FnMut(PollOutcome)) {
+        self.poll_stream(targets)
+            .for_each(|outcome| {
+                each(outcome);
+                std::future::ready(())
+            })
+            .await;
+    }
+
     /// The same as a stream: outcomes arrive as keys finish, so a caller can store
     /// them in batches without holding every outcome of a large cycle at once.
     pub fn poll_stream(&self, targets: Vec<PollTarget>) -> impl Stream<Item = PollOutcome> + '_ {

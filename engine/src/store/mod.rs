@@ -13,7 +13,9 @@ use crate::Config;
 
 pub mod audit;
 pub mod closeouts;
+pub mod forecasts;
 pub mod keys;
+pub mod overview;
 pub mod rollups;
 pub mod sessions;
 pub mod settings;

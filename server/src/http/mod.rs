@@ -10,6 +10,7 @@ use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
     auth::{ClientIp, CurrentUser, SessionSettings},
+    poller::PollService,
     secrets::Secrets,
 };
 use leptos::config::LeptosOptions;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    /// "Poll now" and its progress; shares its guard with the scheduled poll.
+    pub polls: PollService,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -41,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.secrets.clone());
             provide_context(state.sessions);
             provide_context(state.cookie);
+            provide_context(state.polls.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();
