@@ -5,6 +5,7 @@
 //! feature. One module per concern.
 
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod display;
 pub mod forecast;

@@ -50,6 +50,7 @@ impl Application {
                 secure: config.behind_https(),
             },
             polls: polls.clone(),
+            retention: engine::history::Retention::from_config(&config),
         };
         let jobs = vec![
             poll_job(&config, polls),

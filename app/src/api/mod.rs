@@ -3,5 +3,6 @@
 
 pub mod audit;
 pub mod auth;
+pub mod key_history;
 pub mod keys;
 pub mod team;

@@ -316,6 +316,18 @@ pub async fn list_keys(store: &Store, actor: &Actor) -> Result<Vec<KeySummary>, 
         .collect()
 }
 
+/// One key, masked (any signed-in role).
+pub async fn key_summary(store: &Store, actor: &Actor, id: KeyId) -> Result<KeySummary, TeamError> {
+    actor.require(Role::Viewer)?;
+    let row = keys::get(store.pool(), id)
+        .await?
+        .ok_or(TeamError::NotFound {
+            kind: "key",
+            id: id.0,
+        })?;
+    summary(row)
+}
+
 fn credential(secrets: &Secrets, sealed_row: SealedKeyRow) -> Result<Credential, TeamError> {
     let SealedKeyRow { row, sealed } = sealed_row;
     let id = KeyId(row.id);
