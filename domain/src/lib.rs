@@ -16,7 +16,7 @@ pub mod vendor;
 
 pub use fetch_error::FetchErrorKind;
 pub use forecast::{Forecast, ForecastUnknown};
-pub use history::{HistoryRange, UnknownRange, thousands};
+pub use history::{HistoryRange, UnknownRange};
 pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{

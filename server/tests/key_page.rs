@@ -139,6 +139,13 @@ async fn seeded() -> Seeded {
     insert_batch(&mut tx, &rows).await.expect("insert");
     tx.commit().await.expect("commit");
     history::roll_up(&store).await.expect("roll-up");
+    // As the poller does after storing a batch.
+    let newest = rows.last().expect("rows");
+    if let Outcome::Ok { reading, .. } = &newest.outcome {
+        engine::forecast::refresh(&store, &[(KeyId(key), reading.as_ref())], now)
+            .await
+            .expect("forecast");
+    }
     store.close().await;
     Seeded {
         app,

@@ -1,4 +1,4 @@
-use domain::{HistoryRange, thousands};
+use domain::HistoryRange;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -83,17 +83,10 @@ fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
         .collect_view();
     let unit = key.unit.clone();
     let closeouts = (!key.closeouts.is_empty()).then(|| {
-        let unit = unit.clone();
         let rows = key
             .closeouts
             .iter()
-            .map(|c| {
-                let limit = c
-                    .limit
-                    .map(|l| format!(" of {}", thousands(l)))
-                    .unwrap_or_default();
-                view! { <li>{format!("{}: {}{limit} {unit}", c.period, thousands(c.used))}</li> }
-            })
+            .map(|line| view! { <li>{line.clone()}</li> })
             .collect_view();
         view! {
             <section class="closeouts">
@@ -121,7 +114,8 @@ fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
                 {(!key.enabled).then_some(" · disabled")}
                 {key.can_edit.then(|| view! { " · " <A href=format!("/keys/{id}/edit")>"Edit"</A> })}
             </p>
-            <LatestReading latest=key.latest.clone() unit=unit.clone()/>
+            <LatestReading latest=key.latest.clone()/>
+            {key.forecast.clone().map(|f| view! { <p class="forecast">{f}</p> })}
         </header>
         <nav class="range-nav" aria-label="Chart range">{ranges}</nav>
         <div class="charts">
@@ -150,51 +144,15 @@ fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
 }
 
 #[component]
-fn LatestReading(latest: Option<LatestView>, unit: String) -> impl IntoView {
+fn LatestReading(latest: Option<LatestView>) -> impl IntoView {
     let Some(latest) = latest else {
         return view! { <p class="latest-reading">"Not polled yet."</p> }.into_any();
     };
-    let figures = match (latest.used, latest.limit, latest.remaining) {
-        (Some(used), Some(limit), remaining) => {
-            let percent = 100.0 * used as f64 / (limit.max(1)) as f64;
-            let remaining = remaining
-                .map(|r| format!(" · {} remaining", thousands(r)))
-                .unwrap_or_default();
-            format!(
-                "{} of {} {unit} used ({percent:.1} %){remaining}",
-                thousands(used as i64),
-                thousands(limit as i64)
-            )
-        }
-        (Some(used), None, _) => format!("{} {unit} used; no limit known", thousands(used as i64)),
-        _ => "No usage figures yet.".to_owned(),
-    };
-    let when = match (&latest.as_of, &latest.resets_on) {
-        (Some(as_of), Some(resets)) => format!("as of {as_of}; resets {resets}"),
-        (Some(as_of), None) => format!("as of {as_of}"),
-        _ => String::new(),
-    };
-    let failure = (latest.outcome != "ok").then(|| {
-        let streak = if latest.failures > 1 {
-            format!(" ({} polls in a row)", latest.failures)
-        } else {
-            String::new()
-        };
-        view! {
-            <p class="form-alert" role="status">
-                {format!(
-                    "Last poll ({}) failed{streak}: {}",
-                    latest.polled_at,
-                    latest.error.clone().unwrap_or_default()
-                )}
-            </p>
-        }
-    });
     view! {
         <div class="latest-reading">
-            <p class="latest-figures">{figures}</p>
-            <p class="hint">{when}{format!(" · last polled {}", latest.polled_at)}</p>
-            {failure}
+            <p class="latest-figures">{latest.figures}</p>
+            <p class="hint">{latest.when}</p>
+            {latest.failure.map(|f| view! { <p class="form-alert" role="status">{f}</p> })}
         </div>
     }
     .into_any()

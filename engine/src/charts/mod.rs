@@ -527,7 +527,7 @@ fn moment(at: DateTime<Utc>) -> String {
 
 /// `12,345` style.
 pub fn thousands(value: f64) -> String {
-    domain::thousands(value.round() as i64)
+    crate::display::count(value.round() as i128)
 }
 
 /// Axis labels: `950`, `12k`, `1.5M`.
