@@ -10,7 +10,7 @@ use app::{App, shell};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
-    auth::{ClientIp, CurrentUser, SessionSettings},
+    auth::{ClientIp, CurrentUser, SessionSettings, TrustedProxies},
     poller::PollService,
     secrets::Secrets,
 };
@@ -28,6 +28,7 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    pub trusted_proxies: TrustedProxies,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
     /// How long each kind of history is kept: charts pick their source by it.
