@@ -5,12 +5,14 @@
 //! `wasm32-unknown-unknown` and depends on nothing server-only (serde, chrono,
 //! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
+pub mod alerts;
 pub mod fetch_error;
 pub mod percent;
 pub mod team;
 pub mod usage;
 pub mod vendor;
 
+pub use alerts::{AlertLevel, AlertRule, Recipients, RuleForm, RuleKind, Severity, Threshold};
 pub use fetch_error::FetchErrorKind;
 pub use percent::{ParsePercentError, Percent};
 pub use team::{

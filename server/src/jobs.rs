@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use engine::{
     Config, Store,
+    alerts::AlertSettings,
     jobs::JobSpec,
     poller::{PollIntervals, Poller, PollerSettings, Selection, poll_cycle},
     secrets::Secrets,
     vendors::{ClientSettings, VendorClient},
 };
 
-pub fn poller_from_config(config: &Config) -> anyhow::Result<Poller> {
+/// The poller, evaluating alerts after every stored batch.
+pub fn poller_from_config(config: &Config, alerts: AlertSettings) -> anyhow::Result<Poller> {
     let client = VendorClient::new(ClientSettings::default())?;
     Ok(Poller::new(
         client,
@@ -18,7 +20,8 @@ pub fn poller_from_config(config: &Config) -> anyhow::Result<Poller> {
             concurrency: config.poll_concurrency,
             ..PollerSettings::default()
         },
-    ))
+    )
+    .with_alerts(alerts))
 }
 
 /// Every tick polls the keys that are due; a tick that finds the previous cycle

@@ -7,7 +7,7 @@ use domain::{KeyId, Vendor};
 
 use super::{PollOutcome, PollTarget, Poller, plausible};
 use crate::{
-    Config, Store,
+    Config, Store, alerts,
     secrets::Secrets,
     store::snapshots::{self, NewSnapshot, Outcome},
     team::{self, TeamError},
@@ -182,6 +182,14 @@ pub async fn poll_cycle(
         let mut tx = store.pool().begin().await?;
         snapshots::insert_batch(&mut tx, batch).await?;
         tx.commit().await?;
+        if let Some(alerts) = poller.alerts() {
+            let keys: Vec<KeyId> = batch.iter().map(|row| row.key_id).collect();
+            // A failed evaluation must not lose the stored batch: the next one
+            // re-evaluates from the stored state.
+            if let Err(error) = alerts::evaluate(store, alerts, &keys, Utc::now()).await {
+                tracing::error!(%error, "alert evaluation failed");
+            }
+        }
     }
     report.lines.sort_by_key(|line| line.key_id.0);
     tracing::info!(

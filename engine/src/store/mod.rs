@@ -11,8 +11,10 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod alerts;
 pub mod audit;
 pub mod keys;
+pub mod outbox;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;

@@ -9,6 +9,7 @@ use app::{App, shell};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
+    alerts::{AlertSettings, Mailer},
     auth::{ClientIp, CurrentUser, SessionSettings},
     secrets::Secrets,
 };
@@ -26,6 +27,8 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    pub alerts: AlertSettings,
+    pub mailer: Mailer,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -41,6 +44,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.secrets.clone());
             provide_context(state.sessions);
             provide_context(state.cookie);
+            provide_context(state.alerts.clone());
+            provide_context(state.mailer.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();
