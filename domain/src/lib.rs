@@ -7,6 +7,9 @@
 
 pub mod alerts;
 pub mod fetch_error;
+pub mod forecast;
+pub mod history;
+pub mod overview;
 pub mod percent;
 pub mod team;
 pub mod usage;
@@ -14,6 +17,9 @@ pub mod vendor;
 
 pub use alerts::{AlertLevel, AlertRule, Recipients, RuleForm, RuleKind, Severity, Threshold};
 pub use fetch_error::FetchErrorKind;
+pub use forecast::{Forecast, ForecastUnknown};
+pub use history::{HistoryRange, UnknownRange};
+pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,

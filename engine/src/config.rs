@@ -82,6 +82,15 @@ pub struct Config {
     pub email_retry_initial_secs: u32,
     /// Upper bound of the retry interval, in minutes.
     pub email_retry_max_minutes: u32,
+    /// When the rollup and retention job runs (cron, seconds first); empty turns it
+    /// off (then raw snapshots are kept forever and long charts stay empty).
+    pub rollup_schedule: String,
+    /// Days raw snapshots (one row per poll) are kept once rolled up.
+    pub retention_raw_days: u32,
+    /// Days hourly rollups are kept.
+    pub retention_hourly_days: u32,
+    /// Days daily rollups are kept.
+    pub retention_daily_days: u32,
 }
 
 /// The SMTP password as configured: redacted in `Debug`, never serialised.
@@ -151,6 +160,10 @@ impl Default for Config {
             smtp_timeout_secs: 30,
             email_retry_initial_secs: 30,
             email_retry_max_minutes: 60,
+            rollup_schedule: "0 */10 * * * *".to_owned(),
+            retention_raw_days: 7,
+            retention_hourly_days: 90,
+            retention_daily_days: 2 * 365,
         }
     }
 }
@@ -195,6 +208,25 @@ impl Config {
         if self.poll_concurrency == 0 {
             return Err(ConfigError::single(
                 "QUOTABOARD_POLL_CONCURRENCY",
+                "must be at least 1",
+            ));
+        }
+        if self.retention_raw_days == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_RETENTION_RAW_DAYS",
+                "must be at least 1",
+            ));
+        }
+        // Daily rollups are built from the hourly ones of the same day.
+        if self.retention_hourly_days < 2 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_RETENTION_HOURLY_DAYS",
+                "must be at least 2 (daily rollups are built from the hourly ones)",
+            ));
+        }
+        if self.retention_daily_days == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_RETENTION_DAILY_DAYS",
                 "must be at least 1",
             ));
         }
@@ -532,6 +564,34 @@ mod tests {
             assert!(!load().expect("defaults").behind_https());
             jail.set_env("QUOTABOARD_PUBLIC_URL", "https://quota.example.com");
             assert!(load().expect("valid").behind_https());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn retention_days_come_from_the_environment_and_zero_is_refused() {
+        Jail::expect_with(|jail| {
+            let config = load().expect("defaults");
+            assert_eq!(
+                (
+                    config.retention_raw_days,
+                    config.retention_hourly_days,
+                    config.retention_daily_days
+                ),
+                (7, 90, 730)
+            );
+            jail.set_env("QUOTABOARD_RETENTION_RAW_DAYS", "3");
+            jail.set_env("QUOTABOARD_ROLLUP_SCHEDULE", "");
+            let config = load().expect("valid");
+            assert_eq!(config.retention_raw_days, 3);
+            assert_eq!(config.rollup_schedule, "");
+            jail.set_env("QUOTABOARD_RETENTION_HOURLY_DAYS", "1");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_RETENTION_HOURLY_DAYS"), "{text}");
+            jail.set_env("QUOTABOARD_RETENTION_HOURLY_DAYS", "90");
+            jail.set_env("QUOTABOARD_RETENTION_RAW_DAYS", "0");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_RETENTION_RAW_DAYS"), "{text}");
             Ok(())
         });
     }

@@ -13,7 +13,7 @@ use std::{
     },
 };
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 pub type JobFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -41,18 +41,32 @@ pub enum JobError {
     Scheduler(#[from] JobSchedulerError),
 }
 
-/// Runs a job's future unless the previous one is still running.
+/// Runs a job's future unless the previous one is still running. Shared by the
+/// scheduled job and anything else that must not overlap it ("Poll now").
 #[derive(Debug, Default)]
 pub struct Exclusive {
-    running: Mutex<()>,
+    running: Arc<Mutex<()>>,
     started: AtomicU64,
     skipped: AtomicU64,
+}
+
+/// Held while a run goes on; dropping it lets the next one start.
+#[derive(Debug)]
+pub struct Running {
+    _held: OwnedMutexGuard<()>,
 }
 
 impl Exclusive {
     /// `None` when the previous run still holds the job.
     pub async fn run<F: Future>(&self, name: &str, job: F) -> Option<F::Output> {
-        let Ok(_running) = self.running.try_lock() else {
+        let _running = self.try_start(name)?;
+        Some(job.await)
+    }
+
+    /// Claims the job for a run that goes on elsewhere (a spawned task), or `None`
+    /// (logged and counted as skipped) when a run is still going.
+    pub fn try_start(&self, name: &str) -> Option<Running> {
+        let Ok(running) = self.running.clone().try_lock_owned() else {
             self.skipped.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 job = name,
@@ -61,7 +75,12 @@ impl Exclusive {
             return None;
         };
         self.started.fetch_add(1, Ordering::Relaxed);
-        Some(job.await)
+        Some(Running { _held: running })
+    }
+
+    /// Whether a run is going on right now.
+    pub fn is_running(&self) -> bool {
+        self.running.try_lock().is_err()
     }
 
     pub fn started(&self) -> u64 {

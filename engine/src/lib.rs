@@ -7,7 +7,11 @@
 pub mod alerts;
 pub mod auth;
 pub mod config;
+pub mod display;
+pub mod forecast;
+pub mod history;
 pub mod jobs;
+pub mod overview;
 pub mod poller;
 pub mod secrets;
 pub mod store;

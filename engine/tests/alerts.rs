@@ -618,3 +618,81 @@ async fn no_smtp_server_configured_keeps_everything_queued() {
     );
     let _ = Percent { hundredths: 1 };
 }
+
+/// Only `rule` on `key`, e-mailed to the admins.
+async fn only_rule(world: &World, key: KeyId, rule: RuleKind) {
+    sqlx::query("DELETE FROM alert_rules WHERE key_id = ?")
+        .bind(key.0)
+        .execute(world.store.pool())
+        .await
+        .expect("clear");
+    alert_store::insert_rule(
+        world.store.pool(),
+        Some(key),
+        &rule,
+        &Recipients {
+            admins: true,
+            ..Recipients::default()
+        },
+        t0(),
+    )
+    .await
+    .expect("rule");
+}
+
+/// Five hourly readings from 5,000 calls up by 100 an hour (50 h left at that pace),
+/// stored and forecast as the poll cycle does, the period resetting at `resets_on`.
+async fn steady_burn(world: &World, key: KeyId, resets_on: DateTime<Utc>) -> DateTime<Utc> {
+    let mut last = t0();
+    for hour in 0..5 {
+        let at = t0() + TimeDelta::hours(hour);
+        let mut reading = calls(5_000 + 100 * hour as u64, at);
+        reading.resets_on = Some(Figure::vendor(resets_on));
+        world.store_reading(key, reading.clone()).await;
+        engine::forecast::refresh(&world.store, &[(key, &reading)], at)
+            .await
+            .expect("forecast");
+        last = at;
+    }
+    last
+}
+
+#[tokio::test]
+async fn forecast_rule_does_not_fire_when_the_reset_comes_first_and_fires_otherwise() {
+    let world = world().await;
+    let rule = RuleKind::Forecast { within_days: None };
+    let resets_first = world.key("platerecognizer", "Resets tomorrow").await;
+    let runs_out_first = world.key("platerecognizer", "Resets in ten days").await;
+    only_rule(&world, resets_first, rule).await;
+    only_rule(&world, runs_out_first, rule).await;
+
+    let now = steady_burn(&world, resets_first, t0() + TimeDelta::hours(24)).await;
+    assert_eq!(world.evaluate(&[resets_first], now).await, 0, "reset first");
+    let now = steady_burn(&world, runs_out_first, t0() + TimeDelta::days(10)).await;
+    assert_eq!(
+        world.evaluate(&[runs_out_first], now).await,
+        1,
+        "runs out first"
+    );
+
+    let firing = alert_store::firing(world.store.pool())
+        .await
+        .expect("firing");
+    assert_eq!(firing.len(), 1, "{firing:?}");
+    assert_eq!(firing[0].subject_label, "Resets in ten days");
+    assert!(
+        firing[0].summary.starts_with("runs out around 2026-12-12"),
+        "{firing:?}"
+    );
+
+    // "Within 1 day" on the same key: two days away is not within a day.
+    only_rule(
+        &world,
+        runs_out_first,
+        RuleKind::Forecast {
+            within_days: Some(1),
+        },
+    )
+    .await;
+    assert_eq!(world.evaluate(&[runs_out_first], now).await, 0);
+}

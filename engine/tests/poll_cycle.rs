@@ -280,3 +280,63 @@ async fn a_large_cycle_is_stored_in_full() {
     );
     assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 1_200);
 }
+
+#[tokio::test]
+async fn poll_now_and_the_scheduled_cycle_never_overlap_and_progress_shows_each_key() {
+    use engine::poller::{PollBusy, PollService};
+
+    let w = world().await;
+    let quick = w.add_key("structocr", "quick", "healthy-quick-key").await;
+    // Answers only after the client's 500 ms timeout, twice: the cycle lasts ~1 s.
+    let slow = w
+        .add_key("platerecognizer", "slow", "fault-timeout-slow")
+        .await;
+    let polls = PollService::new(w.store.clone(), w.secrets.clone(), w.poller.clone());
+
+    polls
+        .start(Selection::All, "editor@example.com")
+        .expect("started");
+    assert!(polls.is_running());
+    assert!(polls.progress().running());
+    // Neither a second "Poll now" nor the scheduled tick runs alongside.
+    assert_eq!(polls.start(Selection::Key(quick), "someone"), Err(PollBusy));
+    let intervals = PollIntervals {
+        default: TimeDelta::minutes(15),
+        ocr_space: TimeDelta::hours(6),
+    };
+    assert!(
+        polls
+            .run_scheduled(&Selection::Due(intervals))
+            .await
+            .is_none()
+    );
+    assert_eq!(polls.guard().skipped(), 2);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while polls.progress().running() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "poll now never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let progress = polls.progress();
+    assert_eq!(progress.started_by, "editor@example.com");
+    assert_eq!(progress.total, 2);
+    let outcome = |id: KeyId| {
+        progress
+            .done
+            .iter()
+            .find(|line| line.key_id == id)
+            .map(|line| line.outcome)
+    };
+    assert_eq!(outcome(quick), Some("ok"));
+    assert_eq!(outcome(slow), Some("error"));
+    // The quick key finished first: progress is recorded as keys finish.
+    assert_eq!(progress.done[0].key_id, quick);
+    assert!(!polls.is_running());
+    // Free again: the next one runs.
+    polls
+        .start(Selection::Key(quick), "editor@example.com")
+        .expect("started again");
+}

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use engine::{
     Config, Store,
     alerts::AlertSettings,
+    history::{Retention, maintain},
     jobs::JobSpec,
-    poller::{PollIntervals, Poller, PollerSettings, Selection, poll_cycle},
-    secrets::Secrets,
+    poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
     vendors::{ClientSettings, VendorClient},
 };
 
@@ -24,19 +25,37 @@ pub fn poller_from_config(config: &Config, alerts: AlertSettings) -> anyhow::Res
     .with_alerts(alerts))
 }
 
-/// Every tick polls the keys that are due; a tick that finds the previous cycle
-/// still running is skipped by the scheduler.
-pub fn poll_job(config: &Config, store: Store, secrets: Secrets, poller: Poller) -> JobSpec {
+/// Every tick polls the keys that are due. A tick that finds a cycle still running
+/// (a scheduled one, or "Poll now") is skipped and logged by the shared guard.
+pub fn poll_job(config: &Config, polls: PollService) -> JobSpec {
     let intervals = PollIntervals::from_config(config);
     JobSpec {
         name: "poll",
         schedule: config.poll_schedule.clone(),
         run: Arc::new(move || {
-            let (store, secrets, poller) = (store.clone(), secrets.clone(), poller.clone());
+            let polls = polls.clone();
             let selection = Selection::Due(intervals.clone());
             Box::pin(async move {
-                if let Err(error) = poll_cycle(&store, &secrets, &poller, &selection).await {
+                if let Some(Err(error)) = polls.run_scheduled(&selection).await {
                     tracing::error!(%error, "poll cycle failed");
+                }
+            })
+        }),
+    }
+}
+
+/// Rolls new snapshots into the hourly and daily rollups, then deletes what is past
+/// its retention, on its own schedule (`rollup_schedule`).
+pub fn history_job(config: &Config, store: Store) -> JobSpec {
+    let retention = Retention::from_config(config);
+    JobSpec {
+        name: "history",
+        schedule: config.rollup_schedule.clone(),
+        run: Arc::new(move || {
+            let store = store.clone();
+            Box::pin(async move {
+                if let Err(error) = maintain(&store, &retention, Utc::now()).await {
+                    tracing::error!(%error, "rollup and retention run failed");
                 }
             })
         }),

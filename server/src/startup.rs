@@ -8,6 +8,7 @@ use engine::{
     alerts::{AlertSettings, Mailer, RetryBackoff, run_outbox_worker},
     auth::SessionSettings,
     jobs::{JobSpec, Scheduler},
+    poller::PollService,
     secrets::Secrets,
 };
 use leptos::config::{Env, LeptosOptions};
@@ -15,7 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     http::{AppState, SessionCookie, router},
-    jobs::{poll_job, poller_from_config},
+    jobs::{history_job, poll_job, poller_from_config},
 };
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
@@ -45,6 +46,11 @@ impl Application {
         let leptos_options = leptos_options(&config, local_addr);
         let alerts = AlertSettings::from_config(&config);
         let mailer = Mailer::from_config(&config)?;
+        let polls = PollService::new(
+            store.clone(),
+            secrets.clone(),
+            poller_from_config(&config, alerts.clone())?,
+        );
         let state = AppState {
             leptos_options,
             store: store.clone(),
@@ -53,11 +59,14 @@ impl Application {
             cookie: SessionCookie {
                 secure: config.behind_https(),
             },
+            polls: polls.clone(),
             alerts: alerts.clone(),
             mailer: mailer.clone(),
         };
-        let poller = poller_from_config(&config, alerts.clone())?;
-        let jobs = vec![poll_job(&config, store.clone(), secrets.clone(), poller)];
+        let jobs = vec![
+            poll_job(&config, polls),
+            history_job(&config, store.clone()),
+        ];
         Ok(Self {
             listener,
             router: router(state),

@@ -154,6 +154,18 @@ pub async fn evaluate(
             }
         }
     }
+    // Rules changed or deleted since: their states go, so nothing stays "firing" for
+    // a rule that is gone; so do the states of keys no longer polled.
+    let mut kept: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for subject in &subjects {
+        kept.entry(subject.id.as_str())
+            .or_default()
+            .extend(subject.rules.keys().cloned());
+    }
+    for (subject, sigs) in &kept {
+        alert_store::prune_states(&mut tx, subject, sigs).await?;
+    }
+    alert_store::prune_orphans(&mut tx).await?;
     tx.commit().await?;
     if report.emails > 0 {
         settings.outbox.notify_one();
@@ -498,11 +510,11 @@ async fn load_subjects(
                 .collect(),
         };
         // The newest reading of any member speaks for the pool.
-        let newest = members
+        let (newest_key, newest) = members
             .iter()
-            .filter_map(|m| reading_of(m.id))
-            .max_by_key(|r| r.as_of)
-            .unwrap_or(reading);
+            .filter_map(|m| reading_of(m.id).map(|r| (m.id, r)))
+            .max_by_key(|(_, r)| r.as_of)
+            .unwrap_or((key.id, reading));
         let label = if members.len() > 1 {
             let names: Vec<&str> = members.iter().map(|m| m.label.as_str()).collect();
             format!("account shared by {}", names.join(", "))
@@ -515,7 +527,7 @@ async fn load_subjects(
             vendor,
             link_key: members.iter().map(|m| m.id).min().unwrap_or(key.id),
             input: Input::Quota {
-                run_out: super::forecast::run_out(&mut *tx, &members, &newest, now).await?,
+                run_out: super::forecast::run_out(&mut *tx, newest_key, &newest, now).await?,
                 reading: Box::new(newest),
             },
             rules: BTreeMap::new(),

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::{KeyId, Vendor};
 
-use super::{PollOutcome, PollTarget, Poller, plausible};
+use super::{PollOutcome, PollTarget, Poller, Progress, plausible};
 use crate::{
-    Config, Store, alerts,
+    Config, Store, alerts, forecast,
     secrets::Secrets,
     store::snapshots::{self, NewSnapshot, Outcome},
     team::{self, TeamError},
@@ -98,12 +98,24 @@ pub enum CycleError {
 
 /// Polls the selected keys and stores one snapshot per key, failures included.
 /// Errors only when the cycle itself cannot happen (the database is unavailable).
-#[tracing::instrument(name = "poll_cycle", skip_all)]
 pub async fn poll_cycle(
     store: &Store,
     secrets: &Secrets,
     poller: &Poller,
     selection: &Selection,
+) -> Result<CycleReport, CycleError> {
+    poll_cycle_with_progress(store, secrets, poller, selection, &Progress::default()).await
+}
+
+/// [`poll_cycle`], recording each key as it finishes into `progress` (the caller
+/// starts and finishes it).
+#[tracing::instrument(name = "poll_cycle", skip_all)]
+pub async fn poll_cycle_with_progress(
+    store: &Store,
+    secrets: &Secrets,
+    poller: &Poller,
+    selection: &Selection,
+    progress: &Progress,
 ) -> Result<CycleReport, CycleError> {
     let now = Utc::now();
     let mut credentials = match selection {
@@ -128,6 +140,7 @@ pub async fn poll_cycle(
     let mut report = CycleReport::default();
     let mut rows = Vec::with_capacity(credentials.len());
     let mut targets = Vec::with_capacity(credentials.len());
+    progress.selected(credentials.len());
     for (id, credential) in credentials {
         match credential {
             Ok(credential) => targets.push(PollTarget {
@@ -137,14 +150,16 @@ pub async fn poll_cycle(
             // A key whose secret cannot be opened fails alone, visibly.
             Err(error) => {
                 let message = error.to_string();
-                report.lines.push(CycleLine {
+                let line = CycleLine {
                     key_id: id,
                     label: format!("key {}", id.0),
                     vendor: None,
                     outcome: "error",
                     attempts: 0,
                     summary: message.clone(),
-                });
+                };
+                progress.key_done(&line);
+                report.lines.push(line);
                 rows.push(NewSnapshot {
                     key_id: id,
                     polled_at: now,
@@ -168,24 +183,42 @@ pub async fn poll_cycle(
         })
         .collect();
 
-    for outcome in poller.poll(targets).await {
-        let (label, vendor) = labels.get(&outcome.key_id).cloned().map_or_else(
-            || (format!("key {}", outcome.key_id), None),
-            |(label, vendor)| (label, Some(vendor)),
-        );
-        let (row, line) = into_row(outcome, label, vendor);
-        report.lines.push(line);
-        rows.push(row);
-    }
+    poller
+        .poll_each(targets, |outcome| {
+            let (label, vendor) = labels.get(&outcome.key_id).cloned().map_or_else(
+                || (format!("key {}", outcome.key_id), None),
+                |(label, vendor)| (label, Some(vendor)),
+            );
+            let (row, line) = into_row(outcome, label, vendor);
+            progress.key_done(&line);
+            report.lines.push(line);
+            rows.push(row);
+        })
+        .await;
 
     for batch in rows.chunks(ROWS_PER_TRANSACTION) {
         let mut tx = store.pool().begin().await?;
         snapshots::insert_batch(&mut tx, batch).await?;
         tx.commit().await?;
-        if let Some(alerts) = poller.alerts() {
+    }
+    // The snapshots are stored whatever happens here: a forecast that cannot be
+    // worked out now is worked out after the next poll.
+    let fresh: Vec<_> = rows
+        .iter()
+        .filter_map(|row| match &row.outcome {
+            Outcome::Ok { reading, .. } => Some((row.key_id, reading.as_ref())),
+            _ => None,
+        })
+        .collect();
+    if let Err(error) = forecast::refresh(store, &fresh, Utc::now()).await {
+        tracing::warn!(%error, "forecasts not updated");
+    }
+    // Alerts last, so the forecast rule reads this poll's forecasts; one evaluation
+    // per stored batch. A failed evaluation loses nothing: the next one starts from
+    // the stored alert states.
+    if let Some(alerts) = poller.alerts() {
+        for batch in rows.chunks(ROWS_PER_TRANSACTION) {
             let keys: Vec<KeyId> = batch.iter().map(|row| row.key_id).collect();
-            // A failed evaluation must not lose the stored batch: the next one
-            // re-evaluates from the stored state.
             if let Err(error) = alerts::evaluate(store, alerts, &keys, Utc::now()).await {
                 tracing::error!(%error, "alert evaluation failed");
             }

@@ -8,11 +8,18 @@
 mod cycle;
 mod gate;
 mod plausible;
+mod progress;
 mod retry;
 mod run;
+mod service;
 
-pub use cycle::{CycleError, CycleLine, CycleReport, PollIntervals, Selection, poll_cycle};
+pub use cycle::{
+    CycleError, CycleLine, CycleReport, PollIntervals, Selection, poll_cycle,
+    poll_cycle_with_progress,
+};
 pub use gate::{PauseScope, VendorGate, VendorLimits};
 pub use plausible::check as check_plausible;
+pub use progress::{Progress, ProgressState};
 pub use retry::RetryPolicy;
 pub use run::{PollOutcome, PollTarget, Poller, PollerSettings, Skipped};
+pub use service::{PollBusy, PollService};

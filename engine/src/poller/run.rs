@@ -102,11 +102,23 @@ impl Poller {
     /// target in completion order.
     #[tracing::instrument(name = "poll", skip_all, fields(keys = targets.len()))]
     pub async fn poll(&self, targets: Vec<PollTarget>) -> Vec<PollOutcome> {
+        let mut outcomes = Vec::with_capacity(targets.len());
+        self.poll_each(targets, |outcome| outcomes.push(outcome))
+            .await;
+        outcomes
+    }
+
+    /// Like [`Poller::poll`], handing each outcome over as soon as it is there (for
+    /// progress shown while the cycle runs).
+    pub async fn poll_each(&self, targets: Vec<PollTarget>, mut each: impl FnMut(PollOutcome)) {
         stream::iter(targets)
             .map(|target| self.poll_one(target))
             .buffer_unordered(self.settings.concurrency.max(1))
-            .collect()
-            .await
+            .for_each(|outcome| {
+                each(outcome);
+                std::future::ready(())
+            })
+            .await;
     }
 
     async fn poll_one(&self, target: PollTarget) -> PollOutcome {

@@ -303,3 +303,34 @@ pub async fn recipient_addresses(
     out.retain(|e| seen.insert(e.to_lowercase()));
     Ok(out)
 }
+
+/// Forgets the states of rules a subject no longer has (changed or deleted rules), so
+/// nothing stays "firing" for a rule that is gone.
+pub async fn prune_states(
+    db: &mut SqliteConnection,
+    subject: &str,
+    keep: &[String],
+) -> Result<u64, sqlx::Error> {
+    let keep = serde_json::to_string(keep).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let result = sqlx::query(
+        "DELETE FROM alert_states WHERE subject = ? \
+         AND rule_sig NOT IN (SELECT value FROM json_each(?))",
+    )
+    .bind(subject)
+    .bind(keep)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Forgets the states of keys that were deleted or disabled: they are not polled, so
+/// nothing would ever resolve them.
+pub async fn prune_orphans(db: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM alert_states WHERE key_id IS NULL \
+         OR key_id NOT IN (SELECT id FROM api_keys WHERE enabled = 1)",
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -13,8 +13,11 @@ use crate::Config;
 
 pub mod alerts;
 pub mod audit;
+pub mod forecasts;
 pub mod keys;
 pub mod outbox;
+pub mod overview;
+pub mod rollups;
 pub mod sessions;
 pub mod settings;
 pub mod snapshots;

@@ -8,6 +8,9 @@ use super::time::ts;
 /// Fingerprint of the master key every secret is sealed with (see `engine::secrets`).
 pub const MASTER_KEY_CHECK: &str = "master_key_check";
 
+/// The team's time zone, an IANA name (`Europe/Berlin`); UTC when absent.
+pub const TIME_ZONE: &str = "time_zone";
+
 pub async fn get(db: impl SqliteExecutor<'_>, name: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
         .bind(name)

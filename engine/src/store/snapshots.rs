@@ -240,3 +240,31 @@ fn scope_label(scope: domain::Scope) -> &'static str {
 fn saturating_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
+
+/// A key's raw snapshots in `[from, to)` with the figures charts need, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RawPoint {
+    pub polled_at: DateTime<Utc>,
+    pub outcome: String,
+    pub used: Option<i64>,
+    pub usage_limit: Option<i64>,
+    pub remaining: Option<i64>,
+    pub period_start: Option<DateTime<Utc>>,
+}
+
+pub async fn raw_points(
+    executor: impl sqlx::SqliteExecutor<'_>,
+    key_id: KeyId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<RawPoint>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT polled_at, outcome, used, usage_limit, remaining, period_start FROM snapshots \
+         WHERE key_id = ? AND polled_at >= ? AND polled_at < ? ORDER BY polled_at, id",
+    )
+    .bind(key_id.0)
+    .bind(ts(from))
+    .bind(ts(to))
+    .fetch_all(executor)
+    .await
+}

@@ -11,6 +11,7 @@ use engine::{
     Store,
     alerts::{AlertSettings, Mailer},
     auth::{ClientIp, CurrentUser, SessionSettings},
+    poller::PollService,
     secrets::Secrets,
 };
 use leptos::config::LeptosOptions;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub cookie: SessionCookie,
     pub alerts: AlertSettings,
     pub mailer: Mailer,
+    /// "Poll now" and its progress; shares its guard with the scheduled poll.
+    pub polls: PollService,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -46,6 +49,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.cookie);
             provide_context(state.alerts.clone());
             provide_context(state.mailer.clone());
+            provide_context(state.polls.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();
