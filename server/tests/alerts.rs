@@ -4,7 +4,7 @@
 mod helpers;
 
 use app::api::{
-    alerts::{DeleteAlertRule, SaveAlertRule, SendTestEmail},
+    alerts::{DeleteAlertRule, SaveAlertRule, SendTestEmail, SetKeyAccount},
     auth::{Login, SetupAdmin},
     keys::AddKey,
     team::AddUser,
@@ -297,4 +297,55 @@ async fn visitors_are_sent_to_the_login_page() {
     assert_eq!(response.headers()["location"], "/login");
     let response = call(&app, SendTestEmail::PATH, None, &[]).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn structocr_keys_are_put_into_an_account_pool_and_other_vendors_are_refused() {
+    let app = spawn_app().await;
+    let admin = setup(&app).await;
+    let response = call(
+        &app,
+        AddKey::PATH,
+        Some(&admin),
+        &[
+            ("vendor", "structocr"),
+            ("label", "prod-eu"),
+            ("secret", "structocr-secret-0123456789"),
+            ("base_url", ""),
+            ("monthly_limit", ""),
+            ("owner_tag", ""),
+        ],
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let response = call(
+        &app,
+        SetKeyAccount::PATH,
+        Some(&admin),
+        &[("key_id", "2"), ("account", "acme")],
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let html = page(&app, &admin, "/alerts").await;
+    assert!(
+        html.contains("name=\"account\" size=\"20\" value=\"acme\""),
+        "{html}"
+    );
+
+    // Key 1 is Plate Recognizer: it has no shared account.
+    let response = call(
+        &app,
+        SetKeyAccount::PATH,
+        Some(&admin),
+        &[("key_id", "1"), ("account", "acme")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(
+        body["Invalid"]["errors"]["account"]
+            .as_str()
+            .is_some_and(|m| m.contains("only StructOCR")),
+        "{body}"
+    );
 }

@@ -59,6 +59,8 @@ pub struct KeyRules {
     pub key_id: i64,
     pub label: String,
     pub vendor: Vendor,
+    /// StructOCR: the account whose credit pool the key shares.
+    pub account: Option<String>,
     pub rules: Vec<RuleView>,
 }
 
@@ -190,6 +192,7 @@ pub async fn alerts_overview() -> Result<AlertsData, AppError> {
             Some(KeyRules {
                 key_id: k.id,
                 vendor: k.vendor.parse().ok()?,
+                account: k.account_ref.clone(),
                 rules: rules
                     .iter()
                     .filter(|r| r.key_id == Some(k.id))
@@ -268,4 +271,23 @@ pub async fn send_test_email() -> Result<String, AppError> {
     let to = user.email.as_str().to_owned();
     engine::alerts::queue_test_email(&store, &alerts.outbox, &to, &to, chrono::Utc::now()).await?;
     Ok(to)
+}
+
+/// Puts a StructOCR key into an account's pool (blank: its own).
+#[server]
+pub async fn set_key_account(key_id: i64, account: String) -> Result<(), AppError> {
+    let actor = crate::errors::require(domain::Role::Editor)?;
+    let store = expect_context::<engine::Store>();
+    engine::alerts::set_key_account(
+        &store,
+        &actor,
+        domain::KeyId(key_id),
+        &account,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(|e| {
+        crate::errors::from_team(e, &[("account", &account), ("key_id", &key_id.to_string())])
+    })?;
+    Ok(())
 }

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::alerts::{AlertsData, DeleteAlertRule, SaveAlertRule, SendTestEmail, alerts_overview},
+    api::alerts::{
+        AlertsData, DeleteAlertRule, SaveAlertRule, SendTestEmail, SetKeyAccount, alerts_overview,
+    },
     components::{
         access_message::{AccessMessage, redirect_visitors},
         alert_tables::{ActiveAlerts, AlertHistory, DeliveryList},
@@ -18,12 +20,14 @@ pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let test = ServerAction::<SendTestEmail>::new();
+    let account = ServerAction::<SetKeyAccount>::new();
     let data = Resource::new(
         move || {
             (
                 save.version().get(),
                 delete.version().get(),
                 test.version().get(),
+                account.version().get(),
             )
         },
         |_| alerts_overview(),
@@ -40,7 +44,7 @@ pub fn AlertsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! {
-                            <AlertsBody data save save_error delete test test_error/>
+                            <AlertsBody data save save_error delete test test_error account/>
                         }
                         .into_any(),
                         Err(error) => view! { <AccessMessage error/> }.into_any(),
@@ -59,7 +63,9 @@ fn AlertsBody(
     delete: ServerAction<DeleteAlertRule>,
     test: ServerAction<SendTestEmail>,
     test_error: Signal<Option<AppError>>,
+    account: ServerAction<SetKeyAccount>,
 ) -> impl IntoView {
+    let account_error = form_error(account);
     let AlertsData {
         can_edit,
         is_admin,
@@ -127,7 +133,10 @@ fn AlertsBody(
             let id = key.key_id;
             view! {
                 <section class="rule-group" data-key-id=id>
-                    <h3>{key.vendor.display_name()}" · "{key.label}</h3>
+                    <h3>{format!("{} · {}", key.vendor.display_name(), key.label)}</h3>
+                    {(key.vendor == domain::Vendor::StructOcr).then(|| view! {
+                        <AccountForm key_id=id current=key.account.clone() can_edit action=account error=account_error/>
+                    })}
                     {if key.rules.is_empty() {
                         view! { <p class="empty-state">"No rules: this key never alerts."</p> }.into_any()
                     } else {
@@ -150,4 +159,43 @@ fn AlertsBody(
             }
         }).collect_view()}
     }
+}
+
+/// The StructOCR account a key belongs to: keys naming the same account share one
+/// pool alert on the account's credit.
+#[component]
+fn AccountForm(
+    key_id: i64,
+    current: Option<String>,
+    can_edit: bool,
+    action: ServerAction<SetKeyAccount>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let shown = current.clone().unwrap_or_default();
+    if !can_edit {
+        return view! {
+            <p class="hint">{match current {
+                Some(account) => format!("Shares the credit of StructOCR account “{account}”."),
+                None => "Its own account (no shared pool).".to_owned(),
+            }}</p>
+        }
+        .into_any();
+    }
+    let mine = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.value("key_id").is_none_or(|id| id == key_id.to_string()))
+    });
+    view! {
+        <ActionForm action attr:class="rule-form account-form">
+            <input type="hidden" name="key_id" value=key_id/>
+            <label>
+                "StructOCR account (keys naming the same account share one pool alert) "
+                <input type="text" name="account" size="20" value=shown placeholder="its own"/>
+            </label>
+            <crate::components::form_feedback::FieldMessage error=mine field="account"/>
+            <button type="submit" class="button-secondary">"Save account"</button>
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -97,11 +97,15 @@ pub async fn evaluate(
     // evaluations (the server and `poll --once`) cannot both decide to send.
     let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
     let subjects = load_subjects(&mut tx, touched, now).await?;
-    let previous: HashMap<(String, String), StateRow> = alert_store::states(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|row| ((row.subject.clone(), row.rule_sig.clone()), row))
-        .collect();
+    let subject_ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
+    let subject_ids =
+        serde_json::to_string(&subject_ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let previous: HashMap<(String, String), StateRow> =
+        alert_store::states_of(&mut *tx, &subject_ids)
+            .await?
+            .into_iter()
+            .map(|row| ((row.subject.clone(), row.rule_sig.clone()), row))
+            .collect();
 
     let mut report = EvaluationReport::default();
     for subject in &subjects {
@@ -434,18 +438,37 @@ async fn load_subjects(
         .into_iter()
         .filter(|k| k.enabled)
         .collect();
-    let latest: HashMap<i64, Latest> =
-        sqlx::query_as::<_, Latest>("SELECT key_id, outcome, reading, error_kind FROM key_latest")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|row| (row.key_id, row))
-            .collect();
-    let rules: Vec<AlertRule> = alert_store::list_rules(&mut *tx)
-        .await?
-        .into_iter()
-        .filter(|r| r.key_id.is_some())
+    let touched: HashSet<i64> = touched.iter().map(|k| k.0).collect();
+    // Only what this batch needs: its keys, plus the other keys of their StructOCR
+    // accounts (a pool is judged on all its keys' rules).
+    let accounts: HashSet<&str> = all_keys
+        .iter()
+        .filter(|k| touched.contains(&k.id) && k.vendor == Vendor::StructOcr.slug())
+        .filter_map(|k| k.account_ref.as_deref())
         .collect();
+    let relevant: Vec<i64> = all_keys
+        .iter()
+        .filter(|k| {
+            touched.contains(&k.id)
+                || (k.vendor == Vendor::StructOcr.slug()
+                    && k.account_ref
+                        .as_deref()
+                        .is_some_and(|a| accounts.contains(a)))
+        })
+        .map(|k| k.id)
+        .collect();
+    let ids = serde_json::to_string(&relevant).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let latest: HashMap<i64, Latest> = sqlx::query_as::<_, Latest>(
+        "SELECT key_id, outcome, reading, error_kind FROM key_latest \
+         WHERE key_id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|row| (row.key_id, row))
+    .collect();
+    let rules: Vec<AlertRule> = alert_store::rules_of_keys(&mut *tx, &ids).await?;
     let reading_of = |id: i64| -> Option<UsageReading> {
         latest
             .get(&id)?
@@ -453,7 +476,6 @@ async fn load_subjects(
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok())
     };
-    let touched: HashSet<i64> = touched.iter().map(|k| k.0).collect();
 
     let mut subjects: BTreeMap<String, Subject> = BTreeMap::new();
     let mut health: Vec<Subject> = Vec::new();

@@ -134,3 +134,47 @@ pub async fn firing_by_key(store: &Store) -> Result<HashMap<i64, (Severity, Stri
     }
     Ok(out)
 }
+
+/// Names the StructOCR account a key belongs to: keys naming the same account share
+/// one pool alert (and one overview row). Blank takes the key out of any pool.
+pub async fn set_key_account(
+    store: &Store,
+    actor: &Actor,
+    key: KeyId,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<(), TeamError> {
+    actor.require(Role::Editor)?;
+    let account = account.trim();
+    let invalid = |message: &str| {
+        let mut errors = FieldErrors::new();
+        errors.push(FieldError::new("account", message));
+        TeamError::Invalid(errors)
+    };
+    if account.chars().count() > 64 || account.chars().any(char::is_control) {
+        return Err(invalid("at most 64 characters, no control characters"));
+    }
+    let mut tx = store.pool().begin().await?;
+    let row = keys::get(&mut *tx, key).await?.ok_or(TeamError::NotFound {
+        kind: "key",
+        id: key.0,
+    })?;
+    if row.vendor != domain::Vendor::StructOcr.slug() {
+        return Err(invalid(
+            "only StructOCR keys share an account's credit; other vendors count per key",
+        ));
+    }
+    let account = (!account.is_empty()).then_some(account);
+    keys::set_account_ref(&mut *tx, key, account, now).await?;
+    audit::record(
+        &mut *tx,
+        now,
+        actor.audit(),
+        "key.account_set",
+        Subject::Key(key.0),
+        json!({ "account": account }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -46,6 +46,21 @@ pub async fn list_rules(db: impl SqliteExecutor<'_>) -> Result<Vec<AlertRule>, s
     rows.into_iter().map(AlertRule::try_from).collect()
 }
 
+/// The rules of the keys in `ids` (a JSON array of key ids).
+pub async fn rules_of_keys(
+    db: impl SqliteExecutor<'_>,
+    ids: &str,
+) -> Result<Vec<AlertRule>, sqlx::Error> {
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "SELECT id, key_id, kind, recipients FROM alert_rules \
+         WHERE key_id IN (SELECT value FROM json_each(?)) ORDER BY key_id, id",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(AlertRule::try_from).collect()
+}
+
 /// The rules of one key, or the team defaults for `None`.
 pub async fn rules_of(
     db: impl SqliteExecutor<'_>,
@@ -173,6 +188,21 @@ pub async fn states(db: impl SqliteExecutor<'_>) -> Result<Vec<StateRow>, sqlx::
         state_columns!(),
         " FROM alert_states ORDER BY subject, rule_sig"
     ))
+    .fetch_all(db)
+    .await
+}
+
+/// The states of the subjects in `subjects` (a JSON array of subject ids).
+pub async fn states_of(
+    db: impl SqliteExecutor<'_>,
+    subjects: &str,
+) -> Result<Vec<StateRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        state_columns!(),
+        " FROM alert_states WHERE subject IN (SELECT value FROM json_each(?))"
+    ))
+    .bind(subjects)
     .fetch_all(db)
     .await
 }
