@@ -23,7 +23,7 @@ pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,
-    MonthlyLimit, OwnerTag, Role, UnknownRole, UserId,
+    MonthlyLimit, OwnerTag, PollInterval, Role, UnknownRole, UserId,
 };
 pub use usage::{
     Figure, FigureSource, OcrSpaceDetails, PlateRecognizerCloudDetails, PlateRecognizerSdkDetails,

@@ -100,6 +100,7 @@ async fn run(keys: usize) {
                 owner_tag: String::new(),
                 base_url: String::new(),
                 monthly_limit: String::new(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(format!("bench-secret-{i:08}")),
         };

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod display;
 pub mod forecast;

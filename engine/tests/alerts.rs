@@ -86,6 +86,7 @@ impl World {
                     owner_tag: String::new(),
                     base_url: String::new(),
                     monthly_limit: String::new(),
+                    poll_interval_minutes: String::new(),
                 },
                 secret: SecretString::from(format!("{SECRET_PREFIX}{}", label.replace(' ', "-"))),
             },

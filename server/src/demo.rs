@@ -129,6 +129,7 @@ async fn seed(app: &Application, simulator: &simulator::SimulatorHandle) -> anyh
                 owner_tag: (*owner).to_owned(),
                 base_url,
                 monthly_limit: (*limit).to_owned(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(if sdk { "" } else { *key }),
         };

@@ -62,6 +62,7 @@ impl Application {
             polls: polls.clone(),
             alerts: alerts.clone(),
             mailer: mailer.clone(),
+            retention: engine::history::Retention::from_config(&config),
         };
         let jobs = vec![
             poll_job(&config, polls),

@@ -15,6 +15,8 @@ pub struct KeyView {
     pub owner_tag: Option<String>,
     pub base_url: Option<String>,
     pub monthly_limit: Option<u64>,
+    /// Minutes between polls when the key overrides its vendor's default.
+    pub poll_interval_minutes: Option<u32>,
     pub enabled: bool,
     /// `••••abcd`, or `None` when the key has no secret (the on-premise SDK).
     pub masked_secret: Option<String>,
@@ -38,6 +40,7 @@ fn view(key: engine::team::KeySummary) -> KeyView {
         owner_tag: key.owner_tag,
         base_url: key.base_url,
         monthly_limit: key.monthly_limit,
+        poll_interval_minutes: key.poll_interval_minutes,
         enabled: key.enabled,
         masked_secret: key.secret.map(|s| s.to_string()),
         alert: None,
@@ -97,6 +100,7 @@ pub async fn add_key(
         owner_tag: owner_tag.clone(),
         base_url: base_url.clone(),
         monthly_limit: monthly_limit.clone(),
+        ..domain::KeyForm::default()
     };
     let input = KeyInput {
         form,
@@ -127,6 +131,8 @@ pub async fn update_key(
     base_url: String,
     monthly_limit: String,
     owner_tag: String,
+    // Absent from forms that predate it: then blank, the vendor's default.
+    #[server(default)] poll_interval_minutes: String,
 ) -> Result<(), AppError> {
     use engine::team::KeyInput;
 
@@ -140,6 +146,7 @@ pub async fn update_key(
         owner_tag: owner_tag.clone(),
         base_url: base_url.clone(),
         monthly_limit: monthly_limit.clone(),
+        poll_interval_minutes: poll_interval_minutes.clone(),
     };
     let input = KeyInput {
         form,
@@ -162,6 +169,7 @@ pub async fn update_key(
                 ("owner_tag", &owner_tag),
                 ("base_url", &base_url),
                 ("monthly_limit", &monthly_limit),
+                ("poll_interval_minutes", &poll_interval_minutes),
             ],
         )
     })?;

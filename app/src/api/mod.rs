@@ -4,5 +4,6 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod key_history;
 pub mod keys;
 pub mod team;

@@ -46,7 +46,7 @@ fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> 
     view! {
         <tr data-key-id=id>
             <td>{key.vendor.display_name()}</td>
-            <td class="key-label">{key.label.clone()}</td>
+            <td class="key-label"><A href=format!("/keys/{id}")>{key.label.clone()}</A></td>
             <td>{key.owner_tag.unwrap_or_default()}</td>
             <td class="masked-secret">{key.masked_secret.unwrap_or_else(|| "none".to_owned())}</td>
             <td>{key.base_url.unwrap_or_else(|| "vendor default".to_owned())}</td>

@@ -13,6 +13,7 @@ use crate::Config;
 
 pub mod alerts;
 pub mod audit;
+pub mod closeouts;
 pub mod forecasts;
 pub mod keys;
 pub mod outbox;

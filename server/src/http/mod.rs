@@ -3,6 +3,7 @@
 
 mod guard;
 mod health;
+pub mod key_history;
 pub mod session;
 
 use app::{App, shell};
@@ -32,6 +33,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
+    /// How long each kind of history is kept: charts pick their source by it.
+    pub retention: engine::history::Retention,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -68,6 +71,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/keys/{id}/chart.svg", get(key_history::chart_svg))
+        .route("/keys/{id}/usage.csv", get(key_history::usage_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
