@@ -5,6 +5,7 @@
 //! `wasm32-unknown-unknown` and depends on nothing server-only (serde, chrono,
 //! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
+pub mod alerts;
 pub mod fetch_error;
 pub mod forecast;
 pub mod history;
@@ -14,6 +15,7 @@ pub mod team;
 pub mod usage;
 pub mod vendor;
 
+pub use alerts::{AlertLevel, AlertRule, Recipients, RuleForm, RuleKind, Severity, Threshold};
 pub use fetch_error::FetchErrorKind;
 pub use forecast::{Forecast, ForecastUnknown};
 pub use history::{HistoryRange, UnknownRange};

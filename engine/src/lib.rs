@@ -4,6 +4,7 @@
 //! wasm bundle can never pull it in: `app` depends on this crate only behind its `ssr`
 //! feature. One module per concern.
 
+pub mod alerts;
 pub mod auth;
 pub mod charts;
 pub mod config;

@@ -20,6 +20,8 @@ pub struct KeyView {
     pub enabled: bool,
     /// `••••abcd`, or `None` when the key has no secret (the on-premise SDK).
     pub masked_secret: Option<String>,
+    /// The most severe firing alert: (`warning`/`critical`, what it says).
+    pub alert: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +43,7 @@ fn view(key: engine::team::KeySummary) -> KeyView {
         poll_interval_minutes: key.poll_interval_minutes,
         enabled: key.enabled,
         masked_secret: key.secret.map(|s| s.to_string()),
+        alert: None,
     }
 }
 
@@ -50,8 +53,17 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
     let can_edit = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
     let keys = engine::team::list_keys(&store, &actor).await?;
+    let alerts = engine::alerts::firing_by_key(&store).await?;
     Ok(KeysData {
-        keys: keys.into_iter().map(view).collect(),
+        keys: keys
+            .into_iter()
+            .map(|key| {
+                let alert = alerts
+                    .get(&key.id.0)
+                    .map(|(severity, text)| (severity.as_str().to_owned(), text.clone()));
+                KeyView { alert, ..view(key) }
+            })
+            .collect(),
         can_edit,
     })
 }

@@ -13,7 +13,9 @@ use tokio::sync::mpsc;
 
 use super::{PollOutcome, PollTarget, Poller, Progress, plausible};
 use crate::{
-    Config, Store, forecast,
+    Config, Store,
+    alerts::{self, AlertSettings},
+    forecast,
     secrets::Secrets,
     store::{
         closeouts::{self, NewCloseout},
@@ -198,7 +200,11 @@ pub async fn poll_cycle_with_progress(
         .collect();
 
     let (sender, receiver) = mpsc::channel::<Stored>(ROWS_PER_TRANSACTION);
-    let writer = tokio::spawn(write_batches(store.clone(), receiver));
+    let writer = tokio::spawn(write_batches(
+        store.clone(),
+        poller.alerts().cloned(),
+        receiver,
+    ));
     let mut report = CycleReport::default();
     let mut targets = Vec::with_capacity(credentials.len());
     let mut labels: HashMap<i64, (String, Vendor)> = HashMap::with_capacity(credentials.len());
@@ -280,6 +286,7 @@ pub async fn poll_cycle_with_progress(
 /// cycle ends. Stops at the first database error (the cycle then fails).
 async fn write_batches(
     store: Store,
+    alerts: Option<AlertSettings>,
     mut receiver: mpsc::Receiver<Stored>,
 ) -> Result<(), sqlx::Error> {
     let mut rows = Vec::with_capacity(ROWS_PER_TRANSACTION);
@@ -291,19 +298,20 @@ async fn write_batches(
         rows.push(stored.snapshot);
         closed.extend(stored.closeout);
         if rows.len() >= ROWS_PER_TRANSACTION {
-            write(&store, &rows, &closed).await?;
+            write(&store, alerts.as_ref(), &rows, &closed).await?;
             rows.clear();
             closed.clear();
         }
     }
     if !rows.is_empty() {
-        write(&store, &rows, &closed).await?;
+        write(&store, alerts.as_ref(), &rows, &closed).await?;
     }
     Ok(())
 }
 
 async fn write(
     store: &Store,
+    alerts: Option<&AlertSettings>,
     rows: &[NewSnapshot],
     closed: &[NewCloseout],
 ) -> Result<(), sqlx::Error> {
@@ -322,6 +330,14 @@ async fn write(
         .collect();
     if let Err(error) = forecast::refresh(store, &fresh, Utc::now()).await {
         tracing::warn!(%error, "forecasts not updated");
+    }
+    // Alerts last, so the forecast rule reads this batch's forecasts. A failed
+    // evaluation loses nothing: the next one starts from the stored alert states.
+    if let Some(alerts) = alerts {
+        let keys: Vec<KeyId> = rows.iter().map(|row| row.key_id).collect();
+        if let Err(error) = alerts::evaluate(store, alerts, &keys, Utc::now()).await {
+            tracing::error!(%error, "alert evaluation failed");
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream};
 
 use super::{PauseScope, RetryPolicy, VendorGate, VendorLimits};
+use crate::alerts::AlertSettings;
 use crate::vendors::{
     Credential, FetchError, Fetched, RetryAfter, VendorClient, fetch_usage, ocr_space,
 };
@@ -85,6 +86,8 @@ pub struct Poller {
     client: VendorClient,
     gate: Arc<VendorGate>,
     settings: Arc<PollerSettings>,
+    /// Alerts are evaluated after every stored batch when set.
+    alerts: Option<AlertSettings>,
 }
 
 impl Poller {
@@ -93,7 +96,19 @@ impl Poller {
             client,
             gate: Arc::new(VendorGate::new(&settings.limits)),
             settings: Arc::new(settings),
+            alerts: None,
         }
+    }
+
+    /// Evaluates alert rules after every batch a cycle stores.
+    #[must_use]
+    pub fn with_alerts(mut self, alerts: AlertSettings) -> Self {
+        self.alerts = Some(alerts);
+        self
+    }
+
+    pub fn alerts(&self) -> Option<&AlertSettings> {
+        self.alerts.as_ref()
     }
 
     pub fn gate(&self) -> &VendorGate {

@@ -316,3 +316,19 @@ pub async fn master_key_ids_in_use(
     .fetch_all(db)
     .await
 }
+
+/// Puts a StructOCR key into an account pool (`None` takes it out).
+pub async fn set_account_ref(
+    db: impl SqliteExecutor<'_>,
+    id: KeyId,
+    account: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE api_keys SET account_ref = ?, updated_at = ? WHERE id = ?")
+        .bind(account)
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

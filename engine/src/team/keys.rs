@@ -162,6 +162,8 @@ pub async fn create_key(
         let (sealed, hint) = seal_and_hint(secrets, id, 1, key);
         keys::set_secret(&mut *tx, id, 1, Some(&sealed), hint.as_deref(), now).await?;
     }
+    // A new key is watched from its first poll: the team's default alert rules.
+    crate::store::alerts::copy_defaults_to(&mut *tx, id, now).await?;
     audit::record(
         &mut *tx,
         now,

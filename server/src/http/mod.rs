@@ -10,6 +10,7 @@ use app::{App, shell};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
+    alerts::{AlertSettings, Mailer},
     auth::{ClientIp, CurrentUser, SessionSettings},
     poller::PollService,
     secrets::Secrets,
@@ -28,6 +29,8 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    pub alerts: AlertSettings,
+    pub mailer: Mailer,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
     /// How long each kind of history is kept: charts pick their source by it.
@@ -47,6 +50,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.secrets.clone());
             provide_context(state.sessions);
             provide_context(state.cookie);
+            provide_context(state.alerts.clone());
+            provide_context(state.mailer.clone());
             provide_context(state.polls.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
