@@ -19,7 +19,7 @@ use crate::{
     Store,
     store::{
         alerts::{self as alert_store, NewNotification, StateRow},
-        keys::{self, KeyRow},
+        keys::KeyRow,
         outbox::{self, NewEmail},
         time::ts,
     },
@@ -72,15 +72,31 @@ enum Input {
 /// The subject whose quota a key's alerts are about: the key, or its StructOCR
 /// account's pool (keys sharing `account_ref`; a key without one is a pool alone).
 pub fn subject_of_key(key: &KeyRow, scope: Scope) -> String {
+    subject_of(key.id, &key.vendor, key.account_ref.as_deref(), scope)
+}
+
+fn subject_of(id: i64, vendor: &str, account_ref: Option<&str>, scope: Scope) -> String {
     match scope {
-        Scope::Key => format!("key:{}", key.id),
-        Scope::Account => format!(
-            "account:{}:{}",
-            key.vendor,
-            key.account_ref
-                .clone()
-                .unwrap_or_else(|| format!("key-{}", key.id))
-        ),
+        Scope::Key => format!("key:{id}"),
+        Scope::Account => match account_ref {
+            Some(account) => format!("account:{vendor}:{account}"),
+            None => format!("account:{vendor}:key-{id}"),
+        },
+    }
+}
+
+/// A key as evaluation needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct EvalKey {
+    id: i64,
+    vendor: String,
+    label: String,
+    account_ref: Option<String>,
+}
+
+impl EvalKey {
+    fn subject(&self, scope: Scope) -> String {
+        subject_of(self.id, &self.vendor, self.account_ref.as_deref(), scope)
     }
 }
 
@@ -159,7 +175,7 @@ pub async fn evaluate(
         }
     }
     // Rules changed or deleted since: their states go, so nothing stays "firing" for
-    // a rule that is gone; so do the states of keys no longer polled.
+    // a rule that is gone. (Keys no longer polled are left out where alerts are read.)
     let mut kept: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for subject in &subjects {
         kept.entry(subject.id.as_str())
@@ -169,7 +185,6 @@ pub async fn evaluate(
     for (subject, sigs) in &kept {
         alert_store::prune_states(&mut tx, subject, sigs).await?;
     }
-    alert_store::prune_orphans(&mut tx).await?;
     tx.commit().await?;
     if report.emails > 0 {
         settings.outbox.notify_one();
@@ -433,30 +448,22 @@ async fn load_subjects(
     touched: &[KeyId],
     now: DateTime<Utc>,
 ) -> Result<Vec<Subject>, sqlx::Error> {
-    let all_keys: Vec<KeyRow> = keys::list(&mut *tx)
-        .await?
-        .into_iter()
-        .filter(|k| k.enabled)
-        .collect();
     let touched: HashSet<i64> = touched.iter().map(|k| k.0).collect();
-    // Only what this batch needs: its keys, plus the other keys of their StructOCR
-    // accounts (a pool is judged on all its keys' rules).
-    let accounts: HashSet<&str> = all_keys
-        .iter()
-        .filter(|k| touched.contains(&k.id) && k.vendor == Vendor::StructOcr.slug())
-        .filter_map(|k| k.account_ref.as_deref())
-        .collect();
-    let relevant: Vec<i64> = all_keys
-        .iter()
-        .filter(|k| {
-            touched.contains(&k.id)
-                || (k.vendor == Vendor::StructOcr.slug()
-                    && k.account_ref
-                        .as_deref()
-                        .is_some_and(|a| accounts.contains(a)))
-        })
-        .map(|k| k.id)
-        .collect();
+    let touched_ids: Vec<i64> = touched.iter().copied().collect();
+    let touched_json =
+        serde_json::to_string(&touched_ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    // Only what this batch needs: its enabled keys, plus the other keys of their
+    // StructOCR accounts (a pool is judged on all its keys' rules).
+    let all_keys: Vec<EvalKey> = sqlx::query_as(
+        "SELECT id, vendor, label, account_ref FROM api_keys WHERE enabled = 1 AND \
+         (id IN (SELECT value FROM json_each(?1)) OR (vendor = 'structocr' AND account_ref IN \
+         (SELECT account_ref FROM api_keys WHERE vendor = 'structocr' \
+          AND account_ref IS NOT NULL AND id IN (SELECT value FROM json_each(?1)))))",
+    )
+    .bind(&touched_json)
+    .fetch_all(&mut *tx)
+    .await?;
+    let relevant: Vec<i64> = all_keys.iter().map(|k| k.id).collect();
     let ids = serde_json::to_string(&relevant).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let latest: HashMap<i64, Latest> = sqlx::query_as::<_, Latest>(
         "SELECT key_id, outcome, reading, error_kind FROM key_latest \
@@ -518,17 +525,15 @@ async fn load_subjects(
         let Some(reading) = reading_of(key.id) else {
             continue;
         };
-        let id = subject_of_key(key, reading.scope);
+        let id = key.subject(reading.scope);
         if subjects.contains_key(&id) {
             continue;
         }
-        let members: Vec<&KeyRow> = match reading.scope {
+        let members: Vec<&EvalKey> = match reading.scope {
             Scope::Key => vec![key],
             Scope::Account => all_keys
                 .iter()
-                .filter(|other| {
-                    other.vendor == key.vendor && subject_of_key(other, Scope::Account) == id
-                })
+                .filter(|other| other.vendor == key.vendor && other.subject(Scope::Account) == id)
                 .collect(),
         };
         // The newest reading of any member speaks for the pool.

@@ -207,12 +207,15 @@ pub async fn states_of(
     .await
 }
 
-/// Firing alerts, most severe first.
+/// Firing alerts of enabled keys, most severe first: a deleted or disabled key is not
+/// polled, so nothing would ever resolve its alerts.
 pub async fn firing(db: impl SqliteExecutor<'_>) -> Result<Vec<StateRow>, sqlx::Error> {
     sqlx::query_as(concat!(
         "SELECT ",
         state_columns!(),
-        " FROM alert_states WHERE level != 'ok' ORDER BY level = 'critical' DESC, since"
+        " FROM alert_states WHERE level != 'ok' \
+         AND key_id IN (SELECT id FROM api_keys WHERE enabled = 1) \
+         ORDER BY level = 'critical' DESC, since"
     ))
     .fetch_all(db)
     .await
@@ -348,18 +351,6 @@ pub async fn prune_states(
     )
     .bind(subject)
     .bind(keep)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected())
-}
-
-/// Forgets the states of keys that were deleted or disabled: they are not polled, so
-/// nothing would ever resolve them.
-pub async fn prune_orphans(db: &mut SqliteConnection) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
-        "DELETE FROM alert_states WHERE key_id IS NULL \
-         OR key_id NOT IN (SELECT id FROM api_keys WHERE enabled = 1)",
-    )
     .execute(db)
     .await?;
     Ok(result.rows_affected())
