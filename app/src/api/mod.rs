@@ -4,4 +4,6 @@
 pub mod audit;
 pub mod auth;
 pub mod keys;
+pub mod overview;
+pub mod polling;
 pub mod team;
