@@ -19,7 +19,8 @@ use leptos_router::{
 use crate::{
     components::{app_frame::AppFrame, not_found::NotFound},
     pages::{
-        AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeysPage, LoginPage, SetupPage, TeamPage,
+        AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeysPage, LoginPage, ProfilePage,
+        SetupPage, TeamPage,
     },
 };
 
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=StaticSegment("audit") view=AuditPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("setup") view=SetupPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("profile") view=ProfilePage/>
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("keys"), ParamSegment("id"), StaticSegment("edit"))

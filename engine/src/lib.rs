@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod config;
 pub mod display;
+pub mod export;
 pub mod forecast;
 pub mod history;
 pub mod jobs;

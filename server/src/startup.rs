@@ -6,6 +6,7 @@ use anyhow::Context;
 use engine::{
     Config, Store,
     auth::SessionSettings,
+    history::Retention,
     jobs::{JobSpec, Scheduler},
     poller::PollService,
     secrets::Secrets,
@@ -50,6 +51,7 @@ impl Application {
                 secure: config.behind_https(),
             },
             polls: polls.clone(),
+            retention: Retention::from_config(&config),
         };
         let jobs = vec![
             poll_job(&config, polls),

@@ -103,7 +103,12 @@ async fn poll_all_reports_which_keys_failed() {
         .iter()
         .find(|line| line["outcome"] == "error")
         .expect("a failed line");
-    assert!(failed["label"].as_str().is_some_and(|l| l.ends_with(" Invoices")), "{failed}");
+    assert!(
+        failed["label"]
+            .as_str()
+            .is_some_and(|l| l.ends_with(" Invoices")),
+        "{failed}"
+    );
     assert!(
         failed["summary"]
             .as_str()

@@ -6,4 +6,5 @@ pub mod auth;
 pub mod keys;
 pub mod overview;
 pub mod polling;
+pub mod profile;
 pub mod team;

@@ -3,6 +3,7 @@
 pub mod access_message;
 pub mod add_key_form;
 pub mod add_user_form;
+pub mod api_token_list;
 pub mod app_frame;
 pub mod delete_key_confirmation;
 pub mod forecast_label;

@@ -118,12 +118,19 @@ fn OverviewBody(
         });
         view! { <OverviewTable rows=data.rows query=data.query.clone() row_action/> }.into_any()
     };
+    let query_string = data.query.to_query_string();
+    let csv = if query_string.is_empty() {
+        "/usage.csv".to_owned()
+    } else {
+        format!("/usage.csv?{query_string}")
+    };
     view! {
         {ignored}
         <VendorTotals totals=data.totals/>
         <OverviewFilters query=data.query owners=data.owners/>
         <p class="page-note overview-summary">
-            {summary} " · dates in " {data.time_zone} " · as of " {data.rendered_at}
+            {summary} " · dates in " {data.time_zone} " · as of " {data.rendered_at} " · "
+            <a href=csv rel="external" id="usage-csv">"Download CSV"</a>
         </p>
         {table}
     }

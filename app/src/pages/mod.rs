@@ -6,6 +6,7 @@ mod dashboard;
 mod key_edit;
 mod keys;
 mod login;
+mod profile;
 mod setup;
 mod team;
 
@@ -15,5 +16,6 @@ pub use dashboard::DashboardPage;
 pub use key_edit::KeyEditPage;
 pub use keys::KeysPage;
 pub use login::LoginPage;
+pub use profile::ProfilePage;
 pub use setup::SetupPage;
 pub use team::TeamPage;

@@ -11,6 +11,7 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod api_tokens;
 pub mod audit;
 pub mod forecasts;
 pub mod keys;

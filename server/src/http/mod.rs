@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, plus plain routes (health),
 //! behind the cross-site guard and the session lookup.
 
+mod api;
 mod guard;
 mod health;
 pub mod session;
@@ -10,6 +11,7 @@ use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
     auth::{ClientIp, CurrentUser, SessionSettings},
+    history::Retention,
     poller::PollService,
     secrets::Secrets,
 };
@@ -29,6 +31,8 @@ pub struct AppState {
     pub cookie: SessionCookie,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
+    /// How long each history resolution is kept (the API's history picks by it).
+    pub retention: Retention,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -63,6 +67,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
