@@ -11,6 +11,7 @@ pub mod export;
 pub mod forecast;
 pub mod history;
 pub mod jobs;
+pub mod metrics;
 pub mod overview;
 pub mod poller;
 pub mod secrets;

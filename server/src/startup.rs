@@ -52,6 +52,7 @@ impl Application {
             },
             polls: polls.clone(),
             retention: Retention::from_config(&config),
+            metrics_token: config.metrics_token.clone(),
         };
         let jobs = vec![
             poll_job(&config, polls),

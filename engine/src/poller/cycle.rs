@@ -77,6 +77,8 @@ pub struct CycleLine {
     pub attempts: u32,
     /// Used / limit for a success, the error in words otherwise.
     pub summary: String,
+    /// How long the poll took, retries included.
+    pub duration: std::time::Duration,
 }
 
 impl CycleReport {
@@ -157,6 +159,7 @@ pub async fn poll_cycle_with_progress(
                     outcome: "error",
                     attempts: 0,
                     summary: message.clone(),
+                    duration: std::time::Duration::ZERO,
                 };
                 progress.key_done(&line);
                 report.lines.push(line);
@@ -293,6 +296,7 @@ fn into_row(
         outcome: label_outcome,
         attempts: outcome.attempts,
         summary,
+        duration: outcome.duration,
     };
     (row, line)
 }

@@ -4,6 +4,7 @@
 mod api;
 mod guard;
 mod health;
+mod metrics;
 pub mod session;
 
 use app::{App, shell};
@@ -11,6 +12,7 @@ use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
     auth::{ClientIp, CurrentUser, SessionSettings},
+    config::MetricsToken,
     history::Retention,
     poller::PollService,
     secrets::Secrets,
@@ -33,6 +35,8 @@ pub struct AppState {
     pub polls: PollService,
     /// How long each history resolution is kept (the API's history picks by it).
     pub retention: Retention,
+    /// When set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -67,6 +71,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::metrics))
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
