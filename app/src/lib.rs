@@ -20,7 +20,7 @@ use crate::{
     components::{app_frame::AppFrame, not_found::NotFound},
     pages::{
         AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeysPage, LoginPage, ProfilePage,
-        SetupPage, TeamPage,
+        SettingsPage, SetupPage, TeamPage,
     },
 };
 
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=StaticSegment("login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("setup") view=SetupPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("profile") view=ProfilePage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("settings") view=SettingsPage/>
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("keys"), ParamSegment("id"), StaticSegment("edit"))

@@ -7,4 +7,5 @@ pub mod keys;
 pub mod overview;
 pub mod polling;
 pub mod profile;
+pub mod settings;
 pub mod team;

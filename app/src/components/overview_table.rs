@@ -1,6 +1,5 @@
 use domain::{OverviewQuery, SortColumn};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
     api::overview::OverviewRowView,
@@ -24,7 +23,8 @@ fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> 
     };
     view! {
         <th aria-sort=aria_sort data-column=column.as_str()>
-            <A href=href attr:class="sort-link">{title}{arrow}</A>
+            // A plain link: the router's <A> would mark every header as the current page.
+            <a href=href class="sort-link">{format!("{title}{arrow}")}</a>
         </th>
     }
 }

@@ -5,8 +5,28 @@ use leptos::prelude::*;
 use crate::{
     api::polling::{PollNow, PollProgressView, poll_progress},
     components::form_feedback::FormAlert,
-    errors::form_error,
+    errors::{AppError, form_error},
 };
+
+/// The progress of the running (or last) poll, fetched again whenever `tick` moves
+/// or "Poll now" answers. Made by the page, once, so re-rendering the panel does not
+/// ask the server again.
+#[derive(Clone, Copy)]
+pub struct PollProgressSource {
+    pub tick: RwSignal<u32>,
+    pub progress: Resource<Result<PollProgressView, AppError>>,
+}
+
+impl PollProgressSource {
+    pub fn new(action: ServerAction<PollNow>) -> Self {
+        let tick = RwSignal::new(0_u32);
+        let progress = Resource::new(
+            move || (tick.get(), action.version().get()),
+            |_| poll_progress(),
+        );
+        Self { tick, progress }
+    }
+}
 
 /// How often the browser asks for progress while a poll runs.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
@@ -18,14 +38,11 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 #[component]
 pub fn PollNowPanel(
     action: ServerAction<PollNow>,
+    source: PollProgressSource,
     can_poll: bool,
     on_finished: Callback<()>,
 ) -> impl IntoView {
-    let tick = RwSignal::new(0_u32);
-    let progress = Resource::new(
-        move || (tick.get(), action.version().get()),
-        |_| poll_progress(),
-    );
+    let PollProgressSource { tick, progress } = source;
     let timer = StoredValue::new(None::<IntervalHandle>);
     Effect::new(move |_| {
         let Some(Ok(state)) = progress.get() else {

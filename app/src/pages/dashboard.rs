@@ -11,7 +11,7 @@ use crate::{
         app_frame::SignedIn,
         overview_filters::OverviewFilters,
         overview_table::OverviewTable,
-        poll_now_panel::PollNowPanel,
+        poll_now_panel::{PollNowPanel, PollProgressSource},
         vendor_totals::VendorTotals,
     },
 };
@@ -49,6 +49,7 @@ pub fn DashboardPage() -> impl IntoView {
         }
     });
     let poll = ServerAction::<PollNow>::new();
+    let source = PollProgressSource::new(poll);
     let on_finished = Callback::new(move |()| refresh.update(|n| *n += 1));
     let SignedIn(me) = expect_context::<SignedIn>();
 
@@ -60,7 +61,7 @@ pub fn DashboardPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let can_poll = me.await.is_some_and(|me| me.role.allows(Role::Editor));
-                    view! { <PollNowPanel action=poll can_poll on_finished/> }
+                    view! { <PollNowPanel action=poll source can_poll on_finished/> }
                 })}
             </Transition>
             <Transition fallback=|| view! { <p>"Loading the overview…"</p> }>
@@ -81,11 +82,21 @@ fn OverviewBody(
     poll: ServerAction<PollNow>,
 ) -> impl IntoView {
     let shown = data.rows.len();
+    let rows_word = |n: usize| if n == 1 { "row" } else { "rows" };
     let summary = if shown == data.all_rows {
-        format!("{shown} rows")
+        format!("{shown} {}", rows_word(shown))
     } else {
-        format!("{shown} of {} rows match the filters", data.all_rows)
+        format!(
+            "{shown} of {} {} match the filters",
+            data.all_rows,
+            rows_word(data.all_rows)
+        )
     };
+    // One text node, so the page reads the same to a script as to a person.
+    let summary = format!(
+        "{summary} · dates in {} · as of {} · ",
+        data.time_zone, data.rendered_at
+    );
     let ignored = (!data.ignored.is_empty()).then(|| {
         view! {
             <p class="form-alert" role="alert">
@@ -129,7 +140,7 @@ fn OverviewBody(
         <VendorTotals totals=data.totals/>
         <OverviewFilters query=data.query owners=data.owners/>
         <p class="page-note overview-summary">
-            {summary} " · dates in " {data.time_zone} " · as of " {data.rendered_at} " · "
+            {summary}
             <a href=csv rel="external" id="usage-csv">"Download CSV"</a>
         </p>
         {table}
