@@ -44,11 +44,15 @@ pub fn PollNowPanel(
 ) -> impl IntoView {
     let PollProgressSource { tick, progress } = source;
     let timer = StoredValue::new(None::<IntervalHandle>);
+    // The last "Poll now" answer whose end the overview has been told about: a poll
+    // of one key may be over before its progress is first fetched.
+    let handled = StoredValue::new(action.version().get_untracked());
     Effect::new(move |_| {
         let Some(Ok(state)) = progress.get() else {
             return;
         };
-        match (state.running || state.busy, timer.get_value()) {
+        let running = state.running || state.busy;
+        match (running, timer.get_value()) {
             (true, None) => {
                 if let Ok(handle) =
                     set_interval_with_handle(move || tick.update(|n| *n += 1), PROGRESS_EVERY)
@@ -59,9 +63,15 @@ pub fn PollNowPanel(
             (false, Some(handle)) => {
                 handle.clear();
                 timer.set_value(None);
+                handled.set_value(action.version().get_untracked());
                 on_finished.run(());
             }
             _ => {}
+        }
+        let answered = action.version().get_untracked();
+        if !running && answered != handled.get_value() {
+            handled.set_value(answered);
+            on_finished.run(());
         }
     });
     on_cleanup(move || {
