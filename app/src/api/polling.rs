@@ -42,15 +42,14 @@ pub struct PollProgressView {
 pub async fn poll_now(key_id: Option<i64>) -> Result<(), AppError> {
     use engine::{auth::CurrentUser, poller::Selection};
 
-    let actor = crate::errors::require(domain::Role::Editor)?;
+    crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
     let polls = expect_context::<engine::poller::PollService>();
     let selection = match key_id {
         Some(id) => {
-            let exists = engine::team::list_keys(&store, &actor)
+            let exists = engine::store::keys::get(store.pool(), domain::KeyId(id))
                 .await?
-                .iter()
-                .any(|key| key.id.0 == id);
+                .is_some();
             if !exists {
                 return Err(AppError::Refused(format!("there is no key with id {id}")));
             }
