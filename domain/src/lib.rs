@@ -5,6 +5,7 @@
 //! `wasm32-unknown-unknown` and depends on nothing server-only (serde, chrono,
 //! thiserror and the pure-Rust `email_address` only). Anything that touches the network or a secret lives in `engine`.
 
+pub mod alerts;
 pub mod fetch_error;
 pub mod forecast;
 pub mod history;
@@ -14,6 +15,7 @@ pub mod team;
 pub mod usage;
 pub mod vendor;
 
+pub use alerts::{AlertLevel, AlertRule, Recipients, RuleForm, RuleKind, Severity, Threshold};
 pub use fetch_error::FetchErrorKind;
 pub use forecast::{Forecast, ForecastUnknown};
 pub use history::{HistoryRange, UnknownRange};
@@ -21,7 +23,7 @@ pub use overview::{KeyStatus, OverviewQuery, SortColumn, UnknownStatus};
 pub use percent::{ParsePercentError, Percent};
 pub use team::{
     EmailAddress, FieldError, FieldErrors, KeyFields, KeyForm, KeyId, KeyLabel, MaskedSecret,
-    MonthlyLimit, OwnerTag, Role, UnknownRole, UserId,
+    MonthlyLimit, OwnerTag, PollInterval, Role, UnknownRole, UserId,
 };
 pub use usage::{
     Figure, FigureSource, OcrSpaceDetails, PlateRecognizerCloudDetails, PlateRecognizerSdkDetails,

@@ -378,6 +378,46 @@ impl From<MonthlyLimit> for u64 {
     }
 }
 
+/// How often one key is polled, in minutes, overriding its vendor's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PollInterval(u32);
+
+impl PollInterval {
+    pub const FIELD: &'static str = "poll_interval_minutes";
+    /// 30 days: a key polled less often than monthly cannot warn before it runs dry.
+    pub const MAX_MINUTES: u32 = 30 * 24 * 60;
+
+    pub fn new(minutes: u32) -> Result<Self, FieldError> {
+        if minutes == 0 || minutes > Self::MAX_MINUTES {
+            return Err(FieldError::new(
+                Self::FIELD,
+                "must be between 1 and 43200 minutes (30 days)",
+            ));
+        }
+        Ok(Self(minutes))
+    }
+
+    /// An optional form field: blank keeps the vendor's default.
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, FieldError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let minutes = raw.parse::<u32>().map_err(|_| {
+            FieldError::new(
+                Self::FIELD,
+                "must be a whole number of minutes, like 60, or empty for the vendor's default",
+            )
+        })?;
+        Self::new(minutes).map(Some)
+    }
+
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+}
+
 /// How a stored secret is shown: never the secret, at most its last four characters
 /// (`••••abcd`), and nothing of secrets too short for that to be safe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -431,6 +471,9 @@ pub struct KeyForm {
     pub owner_tag: String,
     pub base_url: String,
     pub monthly_limit: String,
+    /// Minutes between polls of this key; blank for the vendor's default.
+    #[serde(default)]
+    pub poll_interval_minutes: String,
 }
 
 /// A `KeyForm` whose every field parsed. The base URL is checked for shape by the
@@ -442,6 +485,7 @@ pub struct KeyFields {
     pub owner_tag: Option<OwnerTag>,
     pub base_url: Option<String>,
     pub monthly_limit: Option<MonthlyLimit>,
+    pub poll_interval: Option<PollInterval>,
 }
 
 impl KeyForm {
@@ -458,16 +502,24 @@ impl KeyForm {
         let label = errors.take(KeyLabel::parse(&self.label));
         let owner_tag = errors.take(OwnerTag::parse_optional(&self.owner_tag));
         let monthly_limit = errors.take(MonthlyLimit::parse_optional(&self.monthly_limit));
+        let poll_interval = errors.take(PollInterval::parse_optional(&self.poll_interval_minutes));
         let base_url = Some(self.base_url.trim())
             .filter(|u| !u.is_empty())
             .map(str::to_owned);
-        let fields = match (vendor, label, owner_tag, monthly_limit) {
-            (Some(vendor), Some(label), Some(owner_tag), Some(monthly_limit)) => Some(KeyFields {
+        let fields = match (vendor, label, owner_tag, monthly_limit, poll_interval) {
+            (
+                Some(vendor),
+                Some(label),
+                Some(owner_tag),
+                Some(monthly_limit),
+                Some(poll_interval),
+            ) => Some(KeyFields {
                 vendor,
                 label,
                 owner_tag,
                 base_url,
                 monthly_limit,
+                poll_interval,
             }),
             _ => None,
         };
@@ -539,12 +591,14 @@ mod tests {
             owner_tag: "".into(),
             base_url: "".into(),
             monthly_limit: "zero".into(),
+            poll_interval_minutes: "0".into(),
         };
         let (fields, errors) = form.parse();
         assert!(fields.is_none());
         assert!(errors.get("vendor").is_some());
         assert!(errors.get("label").is_some());
         assert!(errors.get("monthly_limit").is_some());
+        assert!(errors.get("poll_interval_minutes").is_some());
         assert!(errors.get("owner_tag").is_none());
 
         let form = KeyForm {
@@ -553,6 +607,7 @@ mod tests {
             owner_tag: "team-a".into(),
             base_url: " ".into(),
             monthly_limit: "25000".into(),
+            poll_interval_minutes: " 90 ".into(),
         };
         let (fields, errors) = form.parse();
         assert!(errors.is_empty(), "{errors}");
@@ -560,5 +615,19 @@ mod tests {
         assert_eq!(fields.vendor, Vendor::OcrSpace);
         assert_eq!(fields.label.as_str(), "main");
         assert_eq!(fields.base_url, None);
+        assert_eq!(fields.poll_interval.map(PollInterval::minutes), Some(90));
+    }
+
+    #[test]
+    fn poll_intervals_are_whole_minutes_up_to_30_days() {
+        assert_eq!(PollInterval::parse_optional("  "), Ok(None));
+        assert_eq!(
+            PollInterval::parse_optional("43200").map(|i| i.map(PollInterval::minutes)),
+            Ok(Some(43_200))
+        );
+        for bad in ["0", "43201", "1.5", "-5", "soon"] {
+            let error = PollInterval::parse_optional(bad).expect_err(bad);
+            assert_eq!(error.field, PollInterval::FIELD, "{bad}");
+        }
     }
 }

@@ -1,11 +1,16 @@
-//! Polling throughput against the in-process simulator over loopback HTTP.
+//! Polling throughput against the vendor simulator over loopback HTTP.
 //!
-//! `cargo bench -p engine --bench poll -- [KEYS ...]` (default: 1000 10000). For each
-//! key count: seeds that many Plate Recognizer SDK keys in a fresh SQLite file, runs
-//! one full cycle (`poll_cycle`, the scheduler's code path: fetch, check, store) with
-//! the simulator answering after 50 ms, and prints wall time, keys/s, the ratio to the
-//! ideal `keys × latency / concurrency`, snapshot rows written per second (a separate
-//! pass over the same batch writer), and the process's peak RSS.
+//! `QB_SIMULATOR_URL=http://127.0.0.1:4011 cargo bench -p engine --bench poll -- [KEYS ...]`
+//! (default: 1000 10000), with `quotaboard simulate --addr 127.0.0.1:4011 --latency-ms 50`
+//! running in its own process (`bench/poll` does both). Without `QB_SIMULATOR_URL` the
+//! simulator runs inside this process, which then shares its cores and memory.
+//!
+//! For each key count: seeds that many Plate Recognizer SDK keys in a fresh SQLite
+//! file, runs one full cycle (`poll_cycle`, the scheduler's code path: fetch, check,
+//! store) and prints wall time, keys/s, the ratio to the ideal
+//! `keys × latency / concurrency`, snapshot rows written per second (a separate pass
+//! over the same batch writer), and the peak RSS during the cycle (the peak is reset
+//! after seeding, through `/proc/self/clear_refs`).
 
 use std::time::{Duration, Instant};
 
@@ -54,20 +59,32 @@ async fn run(keys: usize) {
     };
     let store = Store::open(&config).await.expect("store");
     let secrets = Secrets::load(&config, &store).await.expect("secrets");
-    let sim = simulator::spawn(SimulatorOptions {
-        latency: LATENCY,
-        ..SimulatorOptions::default()
-    })
-    .await
-    .expect("simulator");
+    let external = std::env::var("QB_SIMULATOR_URL").ok();
+    let sim = match external {
+        Some(_) => None,
+        None => Some(
+            simulator::spawn(SimulatorOptions {
+                latency: LATENCY,
+                ..SimulatorOptions::default()
+            })
+            .await
+            .expect("simulator"),
+        ),
+    };
+    let sdk_base_url = |license: &str| match (&external, &sim) {
+        (Some(url), _) => format!("{}/sdk/{license}", url.trim_end_matches('/')),
+        (None, Some(sim)) => sim.sdk_base_url(license),
+        (None, None) => unreachable!("one simulator or the other"),
+    };
     for i in 0..keys {
         let input = KeyInput {
             form: KeyForm {
                 vendor: "platerecognizer-sdk".into(),
                 label: format!("camera {i}"),
                 owner_tag: String::new(),
-                base_url: sim.sdk_base_url(&format!("license-{i}")),
+                base_url: sdk_base_url(&format!("license-{i}")),
                 monthly_limit: String::new(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(String::new()),
         };
@@ -85,11 +102,13 @@ async fn run(keys: usize) {
         },
     );
 
+    reset_peak_rss();
     let started = Instant::now();
     let report = poll_cycle(&store, &secrets, &poller, &Selection::All)
         .await
         .expect("cycle");
     let wall = started.elapsed();
+    let cycle_peak_kib = peak_rss_kib();
     assert_eq!(report.count("ok"), keys, "every key polled");
 
     let rows_per_second = write_rate(&store, keys).await;
@@ -100,7 +119,7 @@ async fn run(keys: usize) {
         keys as f64 / wall.as_secs_f64(),
         100.0 * ideal / wall.as_secs_f64(),
         rows_per_second,
-        peak_rss_kib() / 1024
+        cycle_peak_kib / 1024
     );
 }
 
@@ -132,6 +151,14 @@ async fn write_rate(store: &Store, keys: usize) -> f64 {
         tx.commit().await.expect("commit");
     }
     batch.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Resets the peak RSS to the current RSS (Linux 4.0+), so the next reading is the
+/// cycle's own peak, not seeding's.
+fn reset_peak_rss() {
+    if let Err(error) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("cannot reset the peak RSS ({error}); it includes seeding");
+    }
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), in KiB.

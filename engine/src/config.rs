@@ -61,6 +61,27 @@ pub struct Config {
     pub poll_interval_minutes_ocr_space: u32,
     /// Vendor requests in flight at once.
     pub poll_concurrency: usize,
+    /// How often a still-firing alert is e-mailed again, in hours.
+    pub alert_repeat_hours: u32,
+    /// SMTP server for alert e-mail; unset keeps e-mail queued (the Alerts page says so).
+    pub smtp_host: Option<String>,
+    /// Defaults by security: 587 (starttls), 465 (tls), 25 (none).
+    pub smtp_port: Option<u16>,
+    /// `starttls`, `tls` (implicit TLS) or `none` (a local relay only).
+    pub smtp_security: crate::alerts::SmtpSecurity,
+    /// SMTP login; no login when unset.
+    pub smtp_user: Option<String>,
+    /// SMTP password. Never serialised or logged; its `Debug` is redacted.
+    #[serde(skip_serializing)]
+    pub smtp_password: Option<SmtpPassword>,
+    /// The sender of alert e-mails.
+    pub smtp_from: String,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout_secs: u64,
+    /// First retry of an e-mail after a temporary failure; doubles every attempt.
+    pub email_retry_initial_secs: u32,
+    /// Upper bound of the retry interval, in minutes.
+    pub email_retry_max_minutes: u32,
     /// When the rollup and retention job runs (cron, seconds first); empty turns it
     /// off (then raw snapshots are kept forever and long charts stay empty).
     pub rollup_schedule: String,
@@ -113,6 +134,25 @@ impl PartialEq for MetricsToken {
     }
 }
 
+/// The SMTP password as configured: redacted in `Debug`, never serialised.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SmtpPassword(pub secrecy::SecretString);
+
+impl fmt::Debug for SmtpPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpPassword([REDACTED])")
+    }
+}
+
+/// Only for comparing whole configurations in tests; not constant-time.
+impl PartialEq for SmtpPassword {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
 /// The master key as configured (base64 text). Parsed into a key by
 /// `engine::secrets`; checked for shape when the configuration loads.
 #[derive(Clone, Deserialize)]
@@ -151,6 +191,16 @@ impl Default for Config {
             poll_interval_minutes: 15,
             poll_interval_minutes_ocr_space: 6 * 60,
             poll_concurrency: 32,
+            alert_repeat_hours: 24,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: crate::alerts::SmtpSecurity::Starttls,
+            smtp_user: None,
+            smtp_password: None,
+            smtp_from: "Quotaboard <quotaboard@localhost>".to_owned(),
+            smtp_timeout_secs: 30,
+            email_retry_initial_secs: 30,
+            email_retry_max_minutes: 60,
             rollup_schedule: "0 */10 * * * *".to_owned(),
             retention_raw_days: 7,
             retention_hourly_days: 90,
@@ -261,6 +311,30 @@ impl Config {
             return Err(ConfigError::single(
                 "QUOTABOARD_PUBLIC_URL",
                 "must start with http:// or https://",
+            ));
+        }
+        if self.alert_repeat_hours == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_ALERT_REPEAT_HOURS",
+                "must be at least 1",
+            ));
+        }
+        if self.email_retry_initial_secs == 0 || self.email_retry_max_minutes == 0 {
+            return Err(ConfigError::single(
+                "QUOTABOARD_EMAIL_RETRY_INITIAL_SECS / QUOTABOARD_EMAIL_RETRY_MAX_MINUTES",
+                "must be at least 1",
+            ));
+        }
+        if self.smtp_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::single(
+                "QUOTABOARD_SMTP_FROM",
+                "must be an e-mail address, optionally with a name (\"Quotaboard <quota@example.com>\")",
+            ));
+        }
+        if self.smtp_user.is_some() != self.smtp_password.is_some() {
+            return Err(ConfigError::single(
+                "QUOTABOARD_SMTP_USER / QUOTABOARD_SMTP_PASSWORD",
+                "set both or neither",
             ));
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
@@ -517,6 +591,40 @@ mod tests {
             assert!(token.matches(good));
             assert!(!token.matches("0123456789abcdef012"));
             assert!(!format!("{config:?}").contains(good));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_settings_parse_and_the_password_is_never_shown() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_SMTP_HOST", "mail.example.com");
+            jail.set_env("QUOTABOARD_SMTP_SECURITY", "tls");
+            jail.set_env("QUOTABOARD_SMTP_USER", "quota");
+            jail.set_env("QUOTABOARD_SMTP_PASSWORD", "hunter2-smtp-secret");
+            let config = load().expect("valid");
+            assert_eq!(config.smtp_security, crate::alerts::SmtpSecurity::Tls);
+            assert!(!format!("{config:?}").contains("hunter2-smtp-secret"));
+            let settings = crate::alerts::SmtpSettings::from_config(&config).expect("configured");
+            assert_eq!(settings.port, 465);
+            jail.set_env("QUOTABOARD_SMTP_SECURITY", "ssl");
+            let text = load().expect_err("bad security").to_string();
+            assert!(text.contains("QUOTABOARD_SMTP_SECURITY"), "{text}");
+            assert!(!text.contains("hunter2-smtp-secret"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_from_must_be_an_address_and_user_needs_a_password() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_SMTP_FROM", "not an address");
+            let text = load().expect_err("bad from").to_string();
+            assert!(text.contains("QUOTABOARD_SMTP_FROM"), "{text}");
+            jail.set_env("QUOTABOARD_SMTP_FROM", "Quota <q@example.com>");
+            jail.set_env("QUOTABOARD_SMTP_USER", "quota");
+            let text = load().expect_err("user alone").to_string();
+            assert!(text.contains("QUOTABOARD_SMTP_PASSWORD"), "{text}");
             Ok(())
         });
     }

@@ -4,7 +4,9 @@
 //! wasm bundle can never pull it in: `app` depends on this crate only behind its `ssr`
 //! feature. One module per concern.
 
+pub mod alerts;
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod display;
 pub mod export;

@@ -30,6 +30,7 @@ async fn store_with_key() -> (TempDir, Store, KeyId) {
             owner_tag: String::new(),
             base_url: String::new(),
             monthly_limit: String::new(),
+            poll_interval_minutes: String::new(),
         },
         secret: SecretString::from("a-plate-recognizer-key".to_owned()),
     };

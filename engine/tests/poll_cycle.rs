@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{Datelike, TimeDelta, Utc};
 use domain::{KeyForm, KeyId};
 use engine::{
     Config, Store,
@@ -79,6 +79,7 @@ impl World {
                 owner_tag: String::new(),
                 base_url: base_url.into(),
                 monthly_limit: "300000".into(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(secret.to_owned()),
         };
@@ -186,6 +187,7 @@ async fn the_last_good_reading_survives_a_later_failure() {
             owner_tag: String::new(),
             base_url: closed,
             monthly_limit: String::new(),
+            poll_interval_minutes: String::new(),
         },
         secret: SecretString::from(String::new()),
     };
@@ -279,6 +281,143 @@ async fn a_large_cycle_is_stored_in_full() {
         1_200
     );
     assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 1_200);
+}
+
+#[tokio::test]
+async fn a_key_s_own_interval_overrides_its_vendor_s_for_the_scheduler() {
+    let w = world().await;
+    let own = w.add_key("structocr", "own", "healthy-own").await;
+    let default = w.add_key("structocr", "default", "healthy-default").await;
+    sqlx::query("UPDATE api_keys SET poll_interval_minutes = 60 WHERE id = ?")
+        .bind(own.0)
+        .execute(w.store.pool())
+        .await
+        .expect("override");
+    // The vendors' default would poll every key at every tick.
+    let always = PollIntervals {
+        default: TimeDelta::zero(),
+        ocr_space: TimeDelta::zero(),
+    };
+    assert_eq!(
+        w.cycle(&Selection::Due(always.clone())).await.lines.len(),
+        2
+    );
+    let second = w.cycle(&Selection::Due(always)).await;
+    let polled: Vec<KeyId> = second.lines.iter().map(|l| l.key_id).collect();
+    assert_eq!(
+        polled,
+        vec![default],
+        "the key on 60 minutes is not due yet"
+    );
+}
+
+#[tokio::test]
+async fn an_ocr_space_poll_stores_last_month_as_the_closed_period() {
+    let w = world().await;
+    let key = w
+        .add_key("ocr-space", "receipts", "healthy-ocr-key-0001")
+        .await;
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.count("ok"), 1);
+    // This month's counts and, since last month has no figures yet, last month's.
+    assert_eq!(
+        w.sim.traffic().requests_with("healthy-ocr-key-0001").len(),
+        2
+    );
+    let (period_start, period_end, used, limit): (String, String, i64, Option<i64>) =
+        sqlx::query_as(
+            "SELECT period_start, period_end, used, usage_limit FROM period_closeouts \
+             WHERE key_id = ?",
+        )
+        .bind(key.0)
+        .fetch_one(w.store.pool())
+        .await
+        .expect("close-out stored");
+    let now = Utc::now();
+    let this_month = now.format("%Y-%m-01T00:00:00.000Z").to_string();
+    let last_month = (now.date_naive().with_day(1).expect("first") - chrono::Days::new(1))
+        .format("%Y-%m-01T00:00:00.000Z")
+        .to_string();
+    assert_eq!(
+        (period_start.as_str(), period_end.as_str()),
+        (last_month.as_str(), this_month.as_str())
+    );
+    assert_eq!(limit, Some(300_000));
+    // The figure is what the vendor reports for last month, not this month's.
+    let credential = team::enabled_credentials(&w.store, &w.secrets)
+        .await
+        .expect("credentials")
+        .remove(0)
+        .1
+        .expect("credential");
+    let client = VendorClient::new(ClientSettings::default()).expect("client");
+    let vendor_says = engine::vendors::ocr_space::fetch_last_month(&client, &credential)
+        .await
+        .expect("last month");
+    assert_eq!(
+        Some(used),
+        vendor_says
+            .reading
+            .used
+            .map(|u| i64::try_from(u.value).expect("fits"))
+    );
+
+    // Once stored, later polls ask again only on the 1st and 2nd of the month
+    // (3 requests so far: the cycle's two and the test's own).
+    w.cycle(&Selection::All).await;
+    let expected = if engine::poller::wants_close_out(Utc::now(), true) {
+        6
+    } else {
+        4
+    };
+    assert_eq!(
+        w.sim.traffic().requests_with("healthy-ocr-key-0001").len(),
+        expected
+    );
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM period_closeouts").await,
+        1,
+        "one row per key and period"
+    );
+}
+
+#[tokio::test]
+async fn outcomes_are_stored_as_they_arrive_not_at_the_end_of_the_cycle() {
+    let w = world().await;
+    // 1,500 fast keys and one that takes the whole client timeout (500 ms).
+    for i in 0..1_500 {
+        w.add_key_at(
+            "platerecognizer-sdk",
+            &format!("camera {i}"),
+            "",
+            &w.sim.sdk_base_url(&format!("license-{i}")),
+        )
+        .await;
+    }
+    w.add_key("structocr", "slow", "fault-timeout-key").await;
+    let store = w.store.clone();
+    let watcher = tokio::spawn(async move {
+        // While the slow key still holds the cycle open, a full batch is committed.
+        for _ in 0..100 {
+            let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM snapshots")
+                .fetch_one(store.pool())
+                .await
+                .expect("count");
+            if stored >= 1_000 {
+                return stored;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        0
+    });
+    let report = w.cycle(&Selection::All).await;
+    let seen_mid_cycle = watcher.await.expect("watcher");
+    assert!(
+        (1_000..1_501).contains(&seen_mid_cycle),
+        "a batch of 1,000 was committed mid-cycle, saw {seen_mid_cycle}"
+    );
+    assert_eq!(report.lines.len(), 1_501);
+    assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 1_501);
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ fn target(sim: &SimulatorHandle, key_id: i64, vendor: Vendor, key: &str) -> Poll
         .with_base_url(&base)
         .expect("base url")
         .with_monthly_limit(300_000);
-    PollTarget { key_id, credential }
+    PollTarget::new(key_id, credential)
 }
 
 async fn poll_single(poller: &Poller, target: PollTarget) -> PollOutcome {

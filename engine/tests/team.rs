@@ -51,6 +51,7 @@ fn key_input(vendor: &str, label: &str, secret_text: &str) -> KeyInput {
             owner_tag: "team-ocr".into(),
             base_url: "http://127.0.0.1:4010".into(),
             monthly_limit: "25000".into(),
+            poll_interval_minutes: String::new(),
         },
         secret: secret(secret_text),
     }
@@ -725,6 +726,7 @@ async fn bad_forms_are_refused_by_field_and_duplicates_are_conflicts() {
             owner_tag: "".into(),
             base_url: "ftp://x".into(),
             monthly_limit: "0".into(),
+            poll_interval_minutes: String::new(),
         },
         secret: secret(""),
     };

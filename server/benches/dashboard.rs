@@ -73,6 +73,7 @@ async fn main() {
                 owner_tag: format!("team-{}", i % 7),
                 base_url: "http://127.0.0.1:9".into(),
                 monthly_limit: if ocr { "300000".into() } else { String::new() },
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(format!("bench-secret-{i:05}-xxxxxxxx")),
         };

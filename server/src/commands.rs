@@ -122,6 +122,7 @@ pub async fn key(config: &Config, command: KeyCommand) -> anyhow::Result<()> {
                     owner_tag: owner.unwrap_or_default(),
                     base_url: base_url.unwrap_or_default(),
                     monthly_limit: limit.unwrap_or_default(),
+                    poll_interval_minutes: String::new(),
                 },
                 secret,
             };

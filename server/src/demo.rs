@@ -92,8 +92,8 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> anyhow::Result<()> {
         )
     })?;
 
-    let poller = poller_from_config(&config)?;
-    let app = Application::build(config).await?;
+    let app = Application::build(config.clone()).await?;
+    let poller = poller_from_config(&config, app.alerts().clone())?;
     seed(&app, &simulator).await?;
     // A first reading of every key right away, rather than at the next tick.
     poll_cycle(app.store(), app.secrets(), &poller, &Selection::All).await?;
@@ -129,6 +129,7 @@ async fn seed(app: &Application, simulator: &simulator::SimulatorHandle) -> anyh
                 owner_tag: (*owner).to_owned(),
                 base_url,
                 monthly_limit: (*limit).to_owned(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(if sdk { "" } else { *key }),
         };

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use chrono::Utc;
 use engine::{
     Config, Store,
+    alerts::AlertSettings,
     history::{Retention, maintain},
     jobs::JobSpec,
     poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
     vendors::{ClientSettings, VendorClient},
 };
 
-pub fn poller_from_config(config: &Config) -> anyhow::Result<Poller> {
+/// The poller, evaluating alerts after every stored batch.
+pub fn poller_from_config(config: &Config, alerts: AlertSettings) -> anyhow::Result<Poller> {
     let client = VendorClient::new(ClientSettings::default())?;
     Ok(Poller::new(
         client,
@@ -19,7 +21,8 @@ pub fn poller_from_config(config: &Config) -> anyhow::Result<Poller> {
             concurrency: config.poll_concurrency,
             ..PollerSettings::default()
         },
-    ))
+    )
+    .with_alerts(alerts))
 }
 
 /// Every tick polls the keys that are due. A tick that finds a cycle still running

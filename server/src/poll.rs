@@ -4,6 +4,7 @@ use anyhow::Context;
 use domain::KeyId;
 use engine::{
     Config, Store,
+    alerts::AlertSettings,
     poller::{Selection, poll_cycle},
     secrets::Secrets,
 };
@@ -15,7 +16,8 @@ pub async fn poll(config: &Config, args: PollArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("opening the database {}", config.effective_database_url()))?;
     let secrets = Secrets::load(config, &store).await?;
-    let poller = poller_from_config(config)?;
+    // E-mail decided here waits in the outbox for the server's worker.
+    let poller = poller_from_config(config, AlertSettings::from_config(config))?;
     let selection = args
         .key
         .map_or(Selection::All, |id| Selection::Key(KeyId(id)));

@@ -5,8 +5,8 @@ use std::{future::Future, net::SocketAddr};
 use anyhow::Context;
 use engine::{
     Config, Store,
+    alerts::{AlertSettings, Mailer, RetryBackoff, run_outbox_worker},
     auth::SessionSettings,
-    history::Retention,
     jobs::{JobSpec, Scheduler},
     poller::PollService,
     secrets::Secrets,
@@ -27,6 +27,9 @@ pub struct Application {
     store: Store,
     secrets: Secrets,
     jobs: Vec<JobSpec>,
+    alerts: AlertSettings,
+    mailer: Mailer,
+    email_backoff: RetryBackoff,
 }
 
 impl Application {
@@ -41,7 +44,13 @@ impl Application {
             .with_context(|| format!("binding {} (QUOTABOARD_LISTEN_ADDR)", config.listen_addr))?;
         let local_addr = listener.local_addr()?;
         let leptos_options = leptos_options(&config, local_addr);
-        let polls = PollService::new(store.clone(), secrets.clone(), poller_from_config(&config)?);
+        let alerts = AlertSettings::from_config(&config);
+        let mailer = Mailer::from_config(&config)?;
+        let polls = PollService::new(
+            store.clone(),
+            secrets.clone(),
+            poller_from_config(&config, alerts.clone())?,
+        );
         let state = AppState {
             leptos_options,
             store: store.clone(),
@@ -51,7 +60,9 @@ impl Application {
                 secure: config.behind_https(),
             },
             polls: polls.clone(),
-            retention: Retention::from_config(&config),
+            alerts: alerts.clone(),
+            mailer: mailer.clone(),
+            retention: engine::history::Retention::from_config(&config),
             metrics_token: config.metrics_token.clone(),
         };
         let jobs = vec![
@@ -64,6 +75,9 @@ impl Application {
             store,
             secrets,
             jobs,
+            alerts,
+            mailer,
+            email_backoff: RetryBackoff::from_config(&config),
         })
     }
 
@@ -73,6 +87,10 @@ impl Application {
 
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
+    }
+
+    pub fn alerts(&self) -> &AlertSettings {
+        &self.alerts
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -91,6 +109,16 @@ impl Application {
         let scheduler = Scheduler::start(self.jobs)
             .await
             .context("starting the background jobs")?;
+        let (stop_outbox, outbox_stopped) = tokio::sync::oneshot::channel::<()>();
+        let outbox = tokio::spawn(run_outbox_worker(
+            self.store.clone(),
+            self.mailer.clone(),
+            self.email_backoff,
+            self.alerts.outbox.clone(),
+            async move {
+                let _ = outbox_stopped.await;
+            },
+        ));
         // The e2e suite waits for this exact line to learn the port.
         tracing::info!("listening on http://{addr}");
         // Connection info lets login read the client's address (for rate limiting):
@@ -105,6 +133,11 @@ impl Application {
         tracing::info!("HTTP server stopped; stopping jobs and closing the database");
         if let Err(error) = scheduler.shutdown().await {
             tracing::warn!(%error, "job scheduler did not stop cleanly");
+        }
+        // An e-mail mid-send finishes first (marked sent), so it is not sent twice.
+        let _ = stop_outbox.send(());
+        if let Err(error) = outbox.await {
+            tracing::warn!(%error, "e-mail worker did not stop cleanly");
         }
         self.store.close().await;
         Ok(())

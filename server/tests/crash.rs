@@ -47,6 +47,7 @@ fn kill_9_mid_poll_leaves_whole_batches_and_a_sound_database() {
                     owner_tag: String::new(),
                     base_url: sim.sdk_base_url(&format!("license-{i}")),
                     monthly_limit: String::new(),
+                    poll_interval_minutes: String::new(),
                 },
                 secret: SecretString::from(String::new()),
             };

@@ -53,6 +53,29 @@ fn demo_mode_seeds_keys_polls_them_and_serves() {
         let labels: Vec<&str> = near.iter().map(|(label, _, _)| label.as_str()).collect();
         assert!(labels.contains(&"Receipts OCR"), "{near:?}");
         assert!(labels.contains(&"Car park north"), "{near:?}");
+        // ...and the alerts fired on them out of the box, with e-mail to the demo admin
+        // waiting in the outbox (the demo has no SMTP server).
+        let firing: Vec<(String, String)> = sqlx::query_as(
+            "SELECT subject_label, level FROM alert_states WHERE level != 'ok' ORDER BY subject_label",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("alert states");
+        let firing_labels: Vec<&str> = firing.iter().map(|(label, _)| label.as_str()).collect();
+        assert!(firing_labels.contains(&"Receipts OCR"), "{firing:?}");
+        assert!(firing_labels.contains(&"Car park north"), "{firing:?}");
+        let queued: Vec<(String, String)> =
+            sqlx::query_as("SELECT to_addr, status FROM email_outbox WHERE purpose = 'alert'")
+                .fetch_all(&pool)
+                .await
+                .expect("outbox");
+        assert!(!queued.is_empty(), "no alert e-mail queued");
+        assert!(
+            queued
+                .iter()
+                .all(|(to, status)| to == "demo@quotaboard.example" && status == "queued"),
+            "{queued:?}"
+        );
         // The stored secrets are encrypted: no demo key in clear.
         let plain: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM api_keys WHERE CAST(secret_ciphertext AS TEXT) LIKE '%demo-%'",

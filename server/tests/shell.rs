@@ -33,7 +33,6 @@ async fn every_section_is_server_rendered_with_navigation_and_its_own_title() {
     let app = spawn_app().await;
     for (path, title) in [
         ("/", "Dashboard"),
-        ("/alerts", "Alerts"),
         ("/login", "Sign in"),
         ("/setup", "Setup"),
     ] {
@@ -55,9 +54,9 @@ async fn every_section_is_server_rendered_with_navigation_and_its_own_title() {
 #[tokio::test]
 async fn current_page_is_marked_in_the_navigation() {
     let app = spawn_app().await;
-    let (_, html) = app.get_html("/alerts").await;
+    let (_, html) = app.get_html("/").await;
     assert!(
-        html.contains(r#"<a href="/alerts" aria-current="page">"#),
+        html.contains(r#"<a href="/" aria-current="page">"#),
         "{html}"
     );
     assert!(!html.contains(r#"<a href="/keys" aria-current="page">"#));
@@ -75,7 +74,7 @@ async fn unknown_path_is_a_404_page() {
 #[tokio::test]
 async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() {
     let app = spawn_app().await;
-    let (_, html) = app.get_html("/alerts").await;
+    let (_, html) = app.get_html("/").await;
     assert!(html.contains(r#"data-theme="light""#));
     let action = extract_attr(&html, "form", "action").expect("theme form action");
 
@@ -84,7 +83,7 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
         .client
         .post(app.url(&action))
         .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .header("Referer", app.url("/alerts"))
+        .header("Referer", app.url("/"))
         .form(&[("theme", "dark")])
         .send()
         .await
@@ -93,14 +92,14 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
     // Back to the page the form was on (Leptos appends an empty query for error info).
     let location = reqwest::Url::parse(response.headers()["location"].to_str().expect("location"))
         .expect("absolute location");
-    assert_eq!(location.path(), "/alerts");
+    assert_eq!(location.path(), "/");
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
     assert!(cookie.starts_with("qb_theme=dark;"), "{cookie}");
     assert!(cookie.contains("Path=/"));
 
     let dark = app
         .client
-        .get(app.url("/alerts"))
+        .get(app.url("/"))
         .header("Cookie", "qb_theme=dark")
         .send()
         .await

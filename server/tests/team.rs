@@ -275,7 +275,7 @@ fn serving_with_a_wrong_master_key_stops_with_a_clear_error_and_touches_nothing(
 
 /// The theme form's server function action, from the rendered page.
 async fn theme_action(app: &helpers::TestApp) -> String {
-    let (_, html) = app.get_html("/alerts").await;
+    let (_, html) = app.get_html("/login").await;
     let start = html.find("<form ").expect("form");
     let element = &html[start..];
     let value = &element[element.find("action=\"").expect("action") + 8..];
@@ -331,7 +331,7 @@ async fn cross_site_posts_are_refused_and_same_origin_posts_pass() {
     // Reading is never blocked.
     let response = app
         .client
-        .get(app.url("/alerts"))
+        .get(app.url("/login"))
         .header("Sec-Fetch-Site", "cross-site")
         .send()
         .await

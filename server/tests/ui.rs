@@ -385,3 +385,76 @@ async fn editing_a_key_keeps_its_secret_unless_a_new_one_is_typed_and_is_audited
     }
     assert!(!html.contains(MARKER) && !html.contains("another-secret"));
 }
+
+#[tokio::test]
+async fn a_key_s_poll_interval_is_edited_with_validation() {
+    let app = spawn_app().await;
+    let admin = setup_admin(&app).await;
+    let response = call(
+        &app,
+        AddKey::PATH,
+        Some(&admin),
+        &key_form("Timed", MARKER, "100"),
+    )
+    .await;
+    assert!(response.status().is_success());
+    let html = keys_html(&app, &admin).await;
+    let id = html
+        .split("data-key-id=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("key id")
+        .to_owned();
+    let edit = |interval: &'static str| {
+        let id = id.clone();
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                UpdateKey::PATH,
+                Some(&admin),
+                &[
+                    ("id", id.as_str()),
+                    ("label", "Timed"),
+                    ("secret", ""),
+                    ("base_url", ""),
+                    ("monthly_limit", "100"),
+                    ("owner_tag", ""),
+                    ("poll_interval_minutes", interval),
+                ],
+            )
+            .await
+        }
+    };
+    let edit_page = || async {
+        app.client
+            .get(app.url(&format!("/keys/{id}/edit")))
+            .header("Cookie", &admin)
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body")
+    };
+    for bad in ["0", "ten", "50000"] {
+        let response = edit(bad).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body = response.text().await.expect("body");
+        assert!(body.contains("poll_interval_minutes"), "{body}");
+    }
+    let html = edit_page().await;
+    assert!(html.contains("name=\"poll_interval_minutes\""), "{html}");
+    assert!(
+        !html.contains("value=\"0\""),
+        "a refused value is not stored"
+    );
+    assert!(edit("90").await.status().is_success());
+    assert!(edit_page().await.contains("value=\"90\""));
+    assert!(edit("").await.status().is_success());
+    assert!(
+        !edit_page().await.contains("value=\"90\""),
+        "blank is the default again"
+    );
+}

@@ -15,9 +15,13 @@ pub struct KeyView {
     pub owner_tag: Option<String>,
     pub base_url: Option<String>,
     pub monthly_limit: Option<u64>,
+    /// Minutes between polls when the key overrides its vendor's default.
+    pub poll_interval_minutes: Option<u32>,
     pub enabled: bool,
     /// `••••abcd`, or `None` when the key has no secret (the on-premise SDK).
     pub masked_secret: Option<String>,
+    /// The most severe firing alert: (`warning`/`critical`, what it says).
+    pub alert: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,8 +40,10 @@ fn view(key: engine::team::KeySummary) -> KeyView {
         owner_tag: key.owner_tag,
         base_url: key.base_url,
         monthly_limit: key.monthly_limit,
+        poll_interval_minutes: key.poll_interval_minutes,
         enabled: key.enabled,
         masked_secret: key.secret.map(|s| s.to_string()),
+        alert: None,
     }
 }
 
@@ -47,8 +53,17 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
     let can_edit = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
     let keys = engine::team::list_keys(&store, &actor).await?;
+    let alerts = engine::alerts::firing_by_key(&store).await?;
     Ok(KeysData {
-        keys: keys.into_iter().map(view).collect(),
+        keys: keys
+            .into_iter()
+            .map(|key| {
+                let alert = alerts
+                    .get(&key.id.0)
+                    .map(|(severity, text)| (severity.as_str().to_owned(), text.clone()));
+                KeyView { alert, ..view(key) }
+            })
+            .collect(),
         can_edit,
     })
 }
@@ -85,6 +100,7 @@ pub async fn add_key(
         owner_tag: owner_tag.clone(),
         base_url: base_url.clone(),
         monthly_limit: monthly_limit.clone(),
+        ..domain::KeyForm::default()
     };
     let input = KeyInput {
         form,
@@ -115,6 +131,8 @@ pub async fn update_key(
     base_url: String,
     monthly_limit: String,
     owner_tag: String,
+    // Absent from forms that predate it: then blank, the vendor's default.
+    #[server(default)] poll_interval_minutes: String,
 ) -> Result<(), AppError> {
     use engine::team::KeyInput;
 
@@ -128,6 +146,7 @@ pub async fn update_key(
         owner_tag: owner_tag.clone(),
         base_url: base_url.clone(),
         monthly_limit: monthly_limit.clone(),
+        poll_interval_minutes: poll_interval_minutes.clone(),
     };
     let input = KeyInput {
         form,
@@ -150,6 +169,7 @@ pub async fn update_key(
                 ("owner_tag", &owner_tag),
                 ("base_url", &base_url),
                 ("monthly_limit", &monthly_limit),
+                ("poll_interval_minutes", &poll_interval_minutes),
             ],
         )
     })?;

@@ -16,6 +16,8 @@ pub struct SignedIn(pub Resource<Option<Me>>);
 #[component]
 pub fn AppFrame(children: Children) -> impl IntoView {
     let theme = RwSignal::new(initial_theme());
+    // Pages whose images follow the theme (the key page's charts) read it.
+    provide_context(theme);
     // Effects only run in the browser, so this flips once the wasm has taken over the
     // server-rendered page. Tests wait for it before they click.
     let hydrated = RwSignal::new(false);

@@ -29,6 +29,7 @@ pub fn KeyTable(
                     <th>"Base URL"</th>
                     <th>"Monthly limit"</th>
                     <th>"Status"</th>
+                    <th>"Alert"</th>
                     {can_edit.then(|| view! { <th>"Actions"</th> })}
                 </tr>
             </thead>
@@ -45,7 +46,7 @@ fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> 
     view! {
         <tr data-key-id=id>
             <td>{key.vendor.display_name()}</td>
-            <td class="key-label">{key.label.clone()}</td>
+            <td class="key-label"><A href=format!("/keys/{id}")>{key.label.clone()}</A></td>
             <td>{key.owner_tag.unwrap_or_default()}</td>
             <td class="masked-secret">{key.masked_secret.unwrap_or_else(|| "none".to_owned())}</td>
             <td>{key.base_url.unwrap_or_else(|| "vendor default".to_owned())}</td>
@@ -54,6 +55,15 @@ fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> 
                 <span class=if enabled { "status status-on" } else { "status status-off" }>
                     {if enabled { "enabled" } else { "disabled" }}
                 </span>
+            </td>
+            <td class="key-alert">
+                {match key.alert {
+                    Some((level, text)) => view! {
+                        <a href="/alerts" class=format!("alert-badge alert-{level}") title=text.clone()>{level.clone()}</a>
+                        " "<span class="alert-text">{text}</span>
+                    }.into_any(),
+                    None => view! { <span class="muted">"ok"</span> }.into_any(),
+                }}
             </td>
             {can_edit.then(|| view! {
                 <td class="row-actions">

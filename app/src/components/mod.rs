@@ -3,6 +3,7 @@
 pub mod access_message;
 pub mod add_key_form;
 pub mod add_user_form;
+pub mod alert_tables;
 pub mod api_token_list;
 pub mod app_frame;
 pub mod delete_key_confirmation;
@@ -14,6 +15,7 @@ pub mod not_found;
 pub mod overview_filters;
 pub mod overview_table;
 pub mod poll_now_panel;
+pub mod rule_editor;
 pub mod status_badge;
 pub mod theme_toggle;
 pub mod usage_bar;

@@ -73,6 +73,9 @@ fn EditKeyForm(key: KeyView, action: ServerAction<UpdateKey>) -> impl IntoView {
             <label for="key-limit">"Monthly limit"</label>
             <input id="key-limit" name="monthly_limit" type="text" inputmode="numeric" value=field("monthly_limit", key.monthly_limit.map(|l| l.to_string()).unwrap_or_default())/>
             <FieldMessage error field="monthly_limit"/>
+            <label for="key-interval">"Poll every (minutes; empty for the vendor's default)"</label>
+            <input id="key-interval" name="poll_interval_minutes" type="text" inputmode="numeric" value=field("poll_interval_minutes", key.poll_interval_minutes.map(|m| m.to_string()).unwrap_or_default())/>
+            <FieldMessage error field="poll_interval_minutes"/>
             <label for="key-owner">"Owner tag (optional)"</label>
             <input id="key-owner" name="owner_tag" type="text" value=field("owner_tag", key.owner_tag.clone().unwrap_or_default())/>
             <FieldMessage error field="owner_tag"/>

@@ -3,6 +3,7 @@
 mod alerts;
 mod audit;
 mod dashboard;
+mod key;
 mod key_edit;
 mod keys;
 mod login;
@@ -14,6 +15,7 @@ mod team;
 pub use alerts::AlertsPage;
 pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
+pub use key::KeyPage;
 pub use key_edit::KeyEditPage;
 pub use keys::KeysPage;
 pub use login::LoginPage;

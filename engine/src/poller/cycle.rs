@@ -1,17 +1,29 @@
 //! One polling cycle over the stored keys: pick, poll, check, store.
+//!
+//! Outcomes are stored as they arrive: a writer task takes them over a bounded
+//! channel and commits every `ROWS_PER_TRANSACTION` rows, so memory stays flat however
+//! many keys a cycle polls and a crash loses at most the batch being written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use domain::{KeyId, Vendor};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
 
 use super::{PollOutcome, PollTarget, Poller, Progress, plausible};
 use crate::{
-    Config, Store, forecast,
+    Config, Store,
+    alerts::{self, AlertSettings},
+    forecast,
     secrets::Secrets,
-    store::snapshots::{self, NewSnapshot, Outcome},
+    store::{
+        closeouts::{self, NewCloseout},
+        keys,
+        snapshots::{self, NewSnapshot, Outcome},
+    },
     team::{self, TeamError},
-    vendors::FetchError,
+    vendors::{FetchError, Fetched},
 };
 
 /// Rows per transaction: big enough to amortise the commit, small enough that a
@@ -25,11 +37,11 @@ pub enum Selection {
     All,
     /// One key, now, whether enabled or not scheduled.
     Key(KeyId),
-    /// The keys whose interval has passed since their last poll (the scheduler).
+    /// The keys whose time slot has come since their last poll (the scheduler).
     Due(PollIntervals),
 }
 
-/// How often each vendor's keys are polled.
+/// How often each vendor's keys are polled (a key's own interval overrides these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollIntervals {
     pub default: TimeDelta,
@@ -50,15 +62,46 @@ impl PollIntervals {
             _ => self.default,
         }
     }
+}
 
-    /// Up to a tenth of the interval earlier, fixed per key: keys drift apart instead
-    /// of all hitting a vendor in the same second.
-    fn due_after(&self, key: KeyId, vendor: Option<Vendor>) -> TimeDelta {
-        let interval = self.of(vendor);
-        let spread = (interval.num_seconds() / 10).max(1);
-        let offset = key.0.wrapping_mul(7_919).rem_euclid(spread);
-        interval - TimeDelta::seconds(offset)
+/// Whether a key is due. Each key has its own fixed phase within its interval
+/// (a hash of its id), and is due once per interval at `phase + n × interval`: keys
+/// with the same interval are spread evenly over it instead of all being hit in
+/// the same second, and stay spread after a restart. A key polled by hand shortly
+/// before its slot is not polled again until at least half an interval later.
+pub fn is_due(
+    key: KeyId,
+    interval: TimeDelta,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(last) = last else { return true };
+    let period = interval.num_seconds();
+    if period <= 0 {
+        return true;
     }
+    let phase = i64::try_from(mix(key.0.unsigned_abs()) % period.unsigned_abs()).unwrap_or(0);
+    let now_s = now.timestamp();
+    let slot_s = now_s - (now_s - phase).rem_euclid(period);
+    let slot = DateTime::from_timestamp(slot_s, 0).unwrap_or(now);
+    last < slot && now - last >= interval / 2
+}
+
+/// splitmix64's finaliser: neighbouring ids get unrelated phases.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Whether an OCR.space poll also asks for last month's final figures: on the 1st
+/// and 2nd (OCR.space counts up to the end of yesterday, and may still be counting
+/// the month's last day early on the 1st; a later fetch replaces an earlier one),
+/// and on any later day while the closed month has no figures yet (the server was
+/// down on the 1st, or the key was added since).
+pub fn wants_close_out(now: DateTime<Utc>, already_closed: bool) -> bool {
+    now.day() <= 2 || !already_closed
 }
 
 /// What one cycle did, one line per key.
@@ -96,6 +139,14 @@ pub enum CycleError {
     Keys(#[from] TeamError),
     #[error("cannot store the snapshots: {0}")]
     Store(#[from] sqlx::Error),
+    #[error("the snapshot writer stopped unexpectedly")]
+    Writer,
+}
+
+/// What the writer stores for one key.
+struct Stored {
+    snapshot: NewSnapshot,
+    closeout: Option<NewCloseout>,
 }
 
 /// Polls the selected keys and stores one snapshot per key, failures included.
@@ -132,23 +183,47 @@ pub async fn poll_cycle_with_progress(
             .await?
             .into_iter()
             .collect();
+        let own: HashMap<i64, i64> = keys::poll_interval_overrides(store.pool())
+            .await?
+            .into_iter()
+            .collect();
         credentials.retain(|(id, credential)| {
             let vendor = credential.as_ref().ok().map(|c| c.vendor());
-            last.get(&id.0)
-                .is_none_or(|at| now - *at >= intervals.due_after(*id, vendor))
+            let interval = own
+                .get(&id.0)
+                .map_or_else(|| intervals.of(vendor), |m| TimeDelta::minutes(*m));
+            is_due(*id, interval, last.get(&id.0).copied(), now)
         });
     }
+    let closed_period = month_start(now) - TimeDelta::days(1);
+    let closed: HashSet<i64> = closeouts::keys_closed(store.pool(), month_start(closed_period))
+        .await?
+        .into_iter()
+        .collect();
 
+    let (sender, receiver) = mpsc::channel::<Stored>(ROWS_PER_TRANSACTION);
+    let writer = tokio::spawn(write_batches(
+        store.clone(),
+        poller.alerts().cloned(),
+        receiver,
+    ));
     let mut report = CycleReport::default();
-    let mut rows = Vec::with_capacity(credentials.len());
     let mut targets = Vec::with_capacity(credentials.len());
+    let mut labels: HashMap<i64, (String, Vendor)> = HashMap::with_capacity(credentials.len());
+    let mut writer_gone = false;
     progress.selected(credentials.len());
     for (id, credential) in credentials {
         match credential {
-            Ok(credential) => targets.push(PollTarget {
-                key_id: id.0,
-                credential,
-            }),
+            Ok(credential) => {
+                labels.insert(id.0, (credential.label().to_owned(), credential.vendor()));
+                let close_out = credential.vendor() == Vendor::OcrSpace
+                    && wants_close_out(now, closed.contains(&id.0));
+                targets.push(PollTarget {
+                    key_id: id.0,
+                    credential,
+                    close_out,
+                });
+            }
             // A key whose secret cannot be opened fails alone, visibly.
             Err(error) => {
                 let message = error.to_string();
@@ -163,7 +238,7 @@ pub async fn poll_cycle_with_progress(
                 };
                 progress.key_done(&line);
                 report.lines.push(line);
-                rows.push(NewSnapshot {
+                let snapshot = NewSnapshot {
                     key_id: id,
                     polled_at: now,
                     duration_ms: 0,
@@ -172,38 +247,81 @@ pub async fn poll_cycle_with_progress(
                         kind: "secret_unreadable".to_owned(),
                         message,
                     },
-                });
+                };
+                writer_gone |= sender
+                    .send(Stored {
+                        snapshot,
+                        closeout: None,
+                    })
+                    .await
+                    .is_err();
             }
         }
     }
-    let labels: HashMap<i64, (String, Vendor)> = targets
-        .iter()
-        .map(|t| {
-            (
-                t.key_id,
-                (t.credential.label().to_owned(), t.credential.vendor()),
-            )
-        })
-        .collect();
 
-    poller
-        .poll_each(targets, |outcome| {
-            let (label, vendor) = labels.get(&outcome.key_id).cloned().map_or_else(
-                || (format!("key {}", outcome.key_id), None),
-                |(label, vendor)| (label, Some(vendor)),
-            );
-            let (row, line) = into_row(outcome, label, vendor);
-            progress.key_done(&line);
-            report.lines.push(line);
-            rows.push(row);
-        })
-        .await;
-
-    for batch in rows.chunks(ROWS_PER_TRANSACTION) {
-        let mut tx = store.pool().begin().await?;
-        snapshots::insert_batch(&mut tx, batch).await?;
-        tx.commit().await?;
+    let mut outcomes = std::pin::pin!(poller.poll_stream(targets));
+    while !writer_gone && let Some(outcome) = outcomes.next().await {
+        let (label, vendor) = labels.remove(&outcome.key_id).map_or_else(
+            || (format!("key {}", outcome.key_id), None),
+            |(label, vendor)| (label, Some(vendor)),
+        );
+        let (stored, line) = into_row(outcome, label, vendor);
+        progress.key_done(&line);
+        report.lines.push(line);
+        // Fails only when the writer stopped on an error, reported below.
+        writer_gone = sender.send(stored).await.is_err();
     }
+    drop(sender);
+    writer.await.map_err(|_| CycleError::Writer)??;
+
+    report.lines.sort_by_key(|line| line.key_id.0);
+    tracing::info!(
+        keys = report.lines.len(),
+        ok = report.count("ok"),
+        failed = report.count("error"),
+        skipped = report.count("skipped"),
+        "poll cycle stored"
+    );
+    Ok(report)
+}
+
+/// Stores what arrives in batches, one transaction each; the last batch when the
+/// cycle ends. Stops at the first database error (the cycle then fails).
+async fn write_batches(
+    store: Store,
+    alerts: Option<AlertSettings>,
+    mut receiver: mpsc::Receiver<Stored>,
+) -> Result<(), sqlx::Error> {
+    let mut rows = Vec::with_capacity(ROWS_PER_TRANSACTION);
+    let mut closed = Vec::new();
+    loop {
+        let Some(stored) = receiver.recv().await else {
+            break;
+        };
+        rows.push(stored.snapshot);
+        closed.extend(stored.closeout);
+        if rows.len() >= ROWS_PER_TRANSACTION {
+            write(&store, alerts.as_ref(), &rows, &closed).await?;
+            rows.clear();
+            closed.clear();
+        }
+    }
+    if !rows.is_empty() {
+        write(&store, alerts.as_ref(), &rows, &closed).await?;
+    }
+    Ok(())
+}
+
+async fn write(
+    store: &Store,
+    alerts: Option<&AlertSettings>,
+    rows: &[NewSnapshot],
+    closed: &[NewCloseout],
+) -> Result<(), sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    snapshots::insert_batch(&mut tx, rows).await?;
+    closeouts::upsert(&mut tx, closed).await?;
+    tx.commit().await?;
     // The snapshots are stored whatever happens here: a forecast that cannot be
     // worked out now is worked out after the next poll.
     let fresh: Vec<_> = rows
@@ -216,29 +334,46 @@ pub async fn poll_cycle_with_progress(
     if let Err(error) = forecast::refresh(store, &fresh, Utc::now()).await {
         tracing::warn!(%error, "forecasts not updated");
     }
-    report.lines.sort_by_key(|line| line.key_id.0);
-    tracing::info!(
-        keys = report.lines.len(),
-        ok = report.count("ok"),
-        failed = report.count("error"),
-        skipped = report.count("skipped"),
-        "poll cycle stored"
-    );
-    Ok(report)
+    // Alerts last, so the forecast rule reads this batch's forecasts. A failed
+    // evaluation loses nothing: the next one starts from the stored alert states.
+    if let Some(alerts) = alerts {
+        let keys: Vec<KeyId> = rows.iter().map(|row| row.key_id).collect();
+        if let Err(error) = alerts::evaluate(store, alerts, &keys, Utc::now()).await {
+            tracing::error!(%error, "alert evaluation failed");
+        }
+    }
+    Ok(())
 }
 
-fn into_row(
-    outcome: PollOutcome,
-    label: String,
-    vendor: Option<Vendor>,
-) -> (NewSnapshot, CycleLine) {
+fn month_start(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.date_naive()
+        .with_day(1)
+        .unwrap_or(at.date_naive())
+        .and_hms_opt(0, 0, 0)
+        .map_or(at, |start| start.and_utc())
+}
+
+fn checked(fetched: Fetched, at: DateTime<Utc>) -> Result<Fetched, FetchError> {
+    plausible::check(&fetched.reading, at)
+        .map(|()| fetched)
+        .map_err(|why| FetchError::malformed(format!("implausible figures: {why}")))
+}
+
+fn into_row(outcome: PollOutcome, label: String, vendor: Option<Vendor>) -> (Stored, CycleLine) {
     let key_id = KeyId(outcome.key_id);
     let duration_ms = i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX);
-    let result = outcome.result.and_then(|fetched| {
-        plausible::check(&fetched.reading, outcome.started_at)
-            .map(|()| fetched)
-            .map_err(|why| FetchError::malformed(format!("implausible figures: {why}")))
+    let closeout = outcome.close_out.and_then(|result| {
+        match result.and_then(|fetched| checked(fetched, outcome.started_at)) {
+            Ok(fetched) => closeout_row(key_id, fetched, outcome.started_at),
+            Err(error) => {
+                tracing::warn!(key_id = key_id.0, kind = ?error.kind(), %error, "last month's close-out failed; retried on the next poll");
+                None
+            }
+        }
     });
+    let result = outcome
+        .result
+        .and_then(|fetched| checked(fetched, outcome.started_at));
     let (stored, summary, label_outcome) = match result {
         Ok(fetched) => {
             let summary = match (fetched.reading.used, fetched.reading.limit) {
@@ -282,7 +417,7 @@ fn into_row(
             }
         }
     };
-    let row = NewSnapshot {
+    let snapshot = NewSnapshot {
         key_id,
         polled_at: outcome.started_at,
         duration_ms,
@@ -298,5 +433,83 @@ fn into_row(
         summary,
         duration: outcome.duration,
     };
-    (row, line)
+    (Stored { snapshot, closeout }, line)
+}
+
+/// A close-out reading as the closed period's final figures.
+fn closeout_row(key_id: KeyId, fetched: Fetched, at: DateTime<Utc>) -> Option<NewCloseout> {
+    let reading = fetched.reading;
+    Some(NewCloseout {
+        key_id,
+        period_start: reading.period_start?.value,
+        period_end: reading.resets_on?.value,
+        used: i64::try_from(reading.used?.value).unwrap_or(i64::MAX),
+        limit: reading
+            .limit
+            .map(|l| i64::try_from(l.value).unwrap_or(i64::MAX)),
+        fetched_at: at,
+        raw_reply: fetched.raw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("date")
+    }
+
+    #[test]
+    fn keys_polled_together_spread_over_their_interval() {
+        let interval = TimeDelta::minutes(15);
+        let start = at("2026-12-07T10:00:00Z");
+        let mut last: Vec<Option<DateTime<Utc>>> = vec![None; 1_000];
+        let mut per_tick = Vec::new();
+        // A tick a minute for two hours; the first polls every key.
+        for minute in 0..120 {
+            let now = start + TimeDelta::minutes(minute);
+            let mut due = 0;
+            for (id, last) in last.iter_mut().enumerate() {
+                if is_due(KeyId(id as i64 + 1), interval, *last, now) {
+                    if let Some(previous) = *last {
+                        assert!(now - previous >= interval / 2, "polled too soon");
+                        assert!(now - previous <= interval + TimeDelta::minutes(1));
+                    }
+                    *last = Some(now);
+                    due += 1;
+                }
+            }
+            per_tick.push(due);
+        }
+        assert_eq!(per_tick[0], 1_000);
+        // After the first interval, about 1,000 / 15 ≈ 67 keys a tick, never a crowd.
+        let settled = &per_tick[30..];
+        assert!(settled.iter().all(|n| *n < 130), "{settled:?}");
+        let total: usize = settled.iter().sum();
+        assert!((5_600..=6_400).contains(&total), "{total}");
+    }
+
+    #[test]
+    fn a_zero_interval_is_always_due() {
+        let now = at("2026-12-07T10:00:00Z");
+        assert!(is_due(KeyId(1), TimeDelta::zero(), Some(now), now));
+        assert!(is_due(KeyId(1), TimeDelta::minutes(5), None, now));
+    }
+
+    #[test]
+    fn close_out_on_the_first_two_days_and_whenever_missing() {
+        assert!(wants_close_out(at("2026-12-01T00:05:00Z"), true));
+        assert!(wants_close_out(at("2026-12-02T23:00:00Z"), true));
+        assert!(!wants_close_out(at("2026-12-03T00:00:00Z"), true));
+        assert!(wants_close_out(at("2026-12-17T00:00:00Z"), false));
+    }
+
+    #[test]
+    fn month_start_is_midnight_on_the_first() {
+        assert_eq!(
+            month_start(at("2026-03-31T13:00:00Z")),
+            at("2026-03-01T00:00:00Z")
+        );
+    }
 }

@@ -14,8 +14,8 @@ mod run;
 mod service;
 
 pub use cycle::{
-    CycleError, CycleLine, CycleReport, PollIntervals, Selection, poll_cycle,
-    poll_cycle_with_progress,
+    CycleError, CycleLine, CycleReport, PollIntervals, Selection, is_due, poll_cycle,
+    poll_cycle_with_progress, wants_close_out,
 };
 pub use gate::{PauseScope, VendorGate, VendorLimits};
 pub use plausible::check as check_plausible;

@@ -71,3 +71,16 @@ pub async fn upsert(
 pub fn parse(json: &str) -> Option<Forecast> {
     serde_json::from_str(json).ok()
 }
+
+/// One key's stored forecast, if it has one.
+pub async fn for_key(
+    executor: impl SqliteExecutor<'_>,
+    key_id: KeyId,
+) -> Result<Option<Forecast>, sqlx::Error> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT forecast FROM key_forecasts WHERE key_id = ?")
+            .bind(key_id.0)
+            .fetch_optional(executor)
+            .await?;
+    Ok(json.as_deref().and_then(parse))
+}

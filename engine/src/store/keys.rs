@@ -12,7 +12,7 @@ macro_rules! columns {
     () => {
         "id, vendor, label, owner_tag, base_url, monthly_limit, enabled, \
          key_version, secret_hint, account_ref, created_by, created_at, updated_at, \
-         secret_ciphertext IS NOT NULL AS has_secret"
+         poll_interval_minutes, secret_ciphertext IS NOT NULL AS has_secret"
     };
 }
 macro_rules! sealed_columns {
@@ -37,6 +37,7 @@ pub struct KeyRow {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub poll_interval_minutes: Option<i64>,
     pub has_secret: bool,
 }
 
@@ -97,6 +98,7 @@ pub struct KeySettings<'a> {
     pub owner_tag: Option<&'a str>,
     pub base_url: Option<&'a str>,
     pub monthly_limit: Option<i64>,
+    pub poll_interval_minutes: Option<i64>,
 }
 
 /// Inserts a key without its secret; `set_secret` seals it once the id is known
@@ -108,14 +110,15 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<KeyId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_keys (vendor, label, owner_tag, base_url, monthly_limit, created_by, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO api_keys (vendor, label, owner_tag, base_url, monthly_limit, poll_interval_minutes, created_by, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(settings.vendor)
     .bind(settings.label)
     .bind(settings.owner_tag)
     .bind(settings.base_url)
     .bind(settings.monthly_limit)
+    .bind(settings.poll_interval_minutes)
     .bind(created_by.map(|u| u.0))
     .bind(ts(now))
     .bind(ts(now))
@@ -156,13 +159,14 @@ pub async fn update_settings(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE api_keys SET label = ?, owner_tag = ?, base_url = ?, monthly_limit = ?, updated_at = ? \
-         WHERE id = ? AND vendor = ?",
+        "UPDATE api_keys SET label = ?, owner_tag = ?, base_url = ?, monthly_limit = ?, \
+         poll_interval_minutes = ?, updated_at = ? WHERE id = ? AND vendor = ?",
     )
     .bind(settings.label)
     .bind(settings.owner_tag)
     .bind(settings.base_url)
     .bind(settings.monthly_limit)
+    .bind(settings.poll_interval_minutes)
     .bind(ts(now))
     .bind(id.0)
     .bind(settings.vendor)
@@ -247,6 +251,17 @@ pub async fn list_enabled_sealed(
     Ok(raw.into_iter().map(SealedKeyRow::from).collect())
 }
 
+/// Keys with their own poll interval (minutes), overriding the vendor's default.
+pub async fn poll_interval_overrides(
+    db: impl SqliteExecutor<'_>,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, poll_interval_minutes FROM api_keys WHERE poll_interval_minutes IS NOT NULL",
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The next row whose secret is sealed with another master key than `target`.
 pub async fn next_to_reseal(
     db: impl SqliteExecutor<'_>,
@@ -300,4 +315,20 @@ pub async fn master_key_ids_in_use(
     )
     .fetch_all(db)
     .await
+}
+
+/// Puts a StructOCR key into an account pool (`None` takes it out).
+pub async fn set_account_ref(
+    db: impl SqliteExecutor<'_>,
+    id: KeyId,
+    account: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE api_keys SET account_ref = ?, updated_at = ? WHERE id = ?")
+        .bind(account)
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() == 1)
 }

@@ -11,10 +11,13 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
+pub mod closeouts;
 pub mod forecasts;
 pub mod keys;
+pub mod outbox;
 pub mod overview;
 pub mod rollups;
 pub mod sessions;

@@ -179,6 +179,14 @@ impl LatestRow {
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok())
     }
+
+    /// The vendor's last good reply (secrets removed), indented for reading.
+    pub fn raw_reply_pretty(&self) -> Option<String> {
+        self.raw_reply
+            .as_deref()
+            .and_then(|raw| serde_json::from_str::<Value>(raw).ok())
+            .and_then(|value| serde_json::to_string_pretty(&value).ok())
+    }
 }
 
 pub async fn latest_for_all(
@@ -189,6 +197,20 @@ pub async fn latest_for_all(
          error_message, failures FROM key_latest ORDER BY key_id",
     )
     .fetch_all(executor)
+    .await
+}
+
+/// The newest state of one key, if it was ever polled.
+pub async fn latest_for(
+    executor: impl sqlx::SqliteExecutor<'_>,
+    key_id: KeyId,
+) -> Result<Option<LatestRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT key_id, polled_at, outcome, reading, reading_at, raw_reply, error_kind, \
+         error_message, failures FROM key_latest WHERE key_id = ?",
+    )
+    .bind(key_id.0)
+    .fetch_optional(executor)
     .await
 }
 

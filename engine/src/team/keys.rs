@@ -39,6 +39,8 @@ pub struct KeySummary {
     pub owner_tag: Option<String>,
     pub base_url: Option<String>,
     pub monthly_limit: Option<u64>,
+    /// Minutes between polls when the key overrides its vendor's default.
+    pub poll_interval_minutes: Option<u32>,
     pub enabled: bool,
     /// `None` when the key has no secret (the on-premise SDK without a licence).
     pub secret: Option<MaskedSecret>,
@@ -96,6 +98,7 @@ fn settings(fields: &KeyFields) -> KeySettings<'_> {
         monthly_limit: fields
             .monthly_limit
             .map(|l| i64::try_from(l.get()).unwrap_or(i64::MAX)),
+        poll_interval_minutes: fields.poll_interval.map(|i| i64::from(i.minutes())),
     }
 }
 
@@ -118,6 +121,7 @@ fn audit_detail(fields: &KeyFields) -> serde_json::Value {
         "owner_tag": fields.owner_tag.as_ref().map(|t| t.as_str()),
         "base_url": fields.base_url,
         "monthly_limit": fields.monthly_limit.map(|l| l.get()),
+        "poll_interval_minutes": fields.poll_interval.map(|i| i.minutes()),
     })
 }
 
@@ -158,6 +162,8 @@ pub async fn create_key(
         let (sealed, hint) = seal_and_hint(secrets, id, 1, key);
         keys::set_secret(&mut *tx, id, 1, Some(&sealed), hint.as_deref(), now).await?;
     }
+    // A new key is watched from its first poll: the team's default alert rules.
+    crate::store::alerts::copy_defaults_to(&mut *tx, id, now).await?;
     audit::record(
         &mut *tx,
         now,
@@ -290,6 +296,9 @@ fn summary(row: KeyRow) -> Result<KeySummary, TeamError> {
         owner_tag: row.owner_tag,
         base_url: row.base_url,
         monthly_limit: row.monthly_limit.and_then(|l| u64::try_from(l).ok()),
+        poll_interval_minutes: row
+            .poll_interval_minutes
+            .and_then(|m| u32::try_from(m).ok()),
         enabled: row.enabled,
         secret: row
             .has_secret
@@ -307,6 +316,18 @@ pub async fn list_keys(store: &Store, actor: &Actor) -> Result<Vec<KeySummary>, 
         .into_iter()
         .map(summary)
         .collect()
+}
+
+/// One key, masked (any signed-in role).
+pub async fn key_summary(store: &Store, actor: &Actor, id: KeyId) -> Result<KeySummary, TeamError> {
+    actor.require(Role::Viewer)?;
+    let row = keys::get(store.pool(), id)
+        .await?
+        .ok_or(TeamError::NotFound {
+            kind: "key",
+            id: id.0,
+        })?;
+    summary(row)
 }
 
 fn credential(secrets: &Secrets, sealed_row: SealedKeyRow) -> Result<Credential, TeamError> {

@@ -18,8 +18,8 @@ use crate::{
 };
 
 pub use keys::{
-    KeyInput, KeySummary, create_key, delete_key, enabled_credentials, key_credential, list_keys,
-    set_key_enabled, update_key,
+    KeyInput, KeySummary, create_key, delete_key, enabled_credentials, key_credential, key_summary,
+    list_keys, set_key_enabled, update_key,
 };
 pub use users::{
     NewUser, change_role, create_first_admin, create_user, list_users, needs_setup,

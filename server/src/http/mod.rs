@@ -4,6 +4,7 @@
 mod api;
 mod guard;
 mod health;
+pub mod key_history;
 mod metrics;
 pub mod session;
 
@@ -11,9 +12,9 @@ use app::{App, shell};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
+    alerts::{AlertSettings, Mailer},
     auth::{ClientIp, CurrentUser, SessionSettings},
     config::MetricsToken,
-    history::Retention,
     poller::PollService,
     secrets::Secrets,
 };
@@ -31,10 +32,13 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    pub alerts: AlertSettings,
+    pub mailer: Mailer,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
-    /// How long each history resolution is kept (the API's history picks by it).
-    pub retention: Retention,
+    /// How long each kind of history is kept: charts and the history API pick
+    /// their source by it.
+    pub retention: engine::history::Retention,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<MetricsToken>,
 }
@@ -52,6 +56,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.secrets.clone());
             provide_context(state.sessions);
             provide_context(state.cookie);
+            provide_context(state.alerts.clone());
+            provide_context(state.mailer.clone());
             provide_context(state.polls.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
@@ -71,6 +77,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/keys/{id}/chart.svg", get(key_history::chart_svg))
+        .route("/keys/{id}/usage.csv", get(key_history::usage_csv))
         .route("/metrics", get(metrics::metrics))
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -133,6 +133,7 @@ impl Seeded {
                 owner_tag: owner.into(),
                 base_url: self.sim.base_url(),
                 monthly_limit: limit.into(),
+                poll_interval_minutes: String::new(),
             },
             secret: SecretString::from(secret.to_owned()),
         };
