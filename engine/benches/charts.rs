@@ -63,7 +63,11 @@ fn main() {
     ];
     for (name, range, step, resolution) in cases {
         let history = synthetic(now, range, step, resolution);
-        let period_start = now - TimeDelta::days(22);
+        let period_start = history
+            .points
+            .last()
+            .and_then(|p| p.period_start)
+            .expect("points");
         let period = (period_start, period_start + TimeDelta::days(30));
         let kinds: [(&str, charts::ChartData); 3] = [
             (
@@ -115,9 +119,12 @@ fn synthetic(
     let mut at = from;
     let mut i: i64 = 0;
     while at < now {
-        let day_of_period = (at.timestamp() / 86_400) % 30;
-        let used = day_of_period * 3_000 + (i * 37) % 500;
-        let period_start = at - TimeDelta::days(day_of_period);
+        // 30-day periods; usage climbs through each and starts over.
+        let period = 30 * 86_400;
+        let period_start =
+            DateTime::from_timestamp(at.timestamp().div_euclid(period) * period, 0).expect("time");
+        let into_period = at.timestamp() - period_start.timestamp();
+        let used = into_period / 29 + (i * 37) % 500;
         points.push(HistoryPoint {
             at,
             used: Some(used),

@@ -2,8 +2,9 @@
 //!
 //! `QB_SIMULATOR_URL=http://127.0.0.1:4011 cargo bench -p engine --bench poll -- [KEYS ...]`
 //! (default: 1000 10000), with `quotaboard simulate --addr 127.0.0.1:4011 --latency-ms 50`
-//! running in its own process (`bench/poll` does both). Without `QB_SIMULATOR_URL` the
-//! simulator runs inside this process, which then shares its cores and memory.
+//! running in its own process (`bench/poll` does both). Without `QB_SIMULATOR_URL` this
+//! binary starts a copy of itself as the simulator (`simulator::run`, the code behind
+//! `quotaboard simulate`), so the simulator never shares this process's memory.
 //!
 //! For each key count: seeds that many Plate Recognizer SDK keys in a fresh SQLite
 //! file, runs one full cycle (`poll_cycle`, the scheduler's code path: fetch, check,
@@ -32,6 +33,9 @@ const CONCURRENCY: usize = 256;
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--simulator-child") {
+        return simulator_child().await;
+    }
     let counts: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|arg| arg.parse().ok())
@@ -59,23 +63,14 @@ async fn run(keys: usize) {
     };
     let store = Store::open(&config).await.expect("store");
     let secrets = Secrets::load(&config, &store).await.expect("secrets");
-    let external = std::env::var("QB_SIMULATOR_URL").ok();
-    let sim = match external {
-        Some(_) => None,
-        None => Some(
-            simulator::spawn(SimulatorOptions {
-                latency: LATENCY,
-                ..SimulatorOptions::default()
-            })
-            .await
-            .expect("simulator"),
-        ),
+    let (url, _child) = match std::env::var("QB_SIMULATOR_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let (url, child) = spawn_simulator_child();
+            (url, Some(child))
+        }
     };
-    let sdk_base_url = |license: &str| match (&external, &sim) {
-        (Some(url), _) => format!("{}/sdk/{license}", url.trim_end_matches('/')),
-        (None, Some(sim)) => sim.sdk_base_url(license),
-        (None, None) => unreachable!("one simulator or the other"),
-    };
+    let sdk_base_url = |license: &str| format!("{}/sdk/{license}", url.trim_end_matches('/'));
     for i in 0..keys {
         let input = KeyInput {
             form: KeyForm {
@@ -121,6 +116,45 @@ async fn run(keys: usize) {
         rows_per_second,
         cycle_peak_kib / 1024
     );
+}
+
+/// The simulator in a child process: this binary again, with `--simulator-child`.
+/// Killed when the returned guard drops.
+fn spawn_simulator_child() -> (String, ChildGuard) {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = std::process::Command::new(exe)
+        .arg("--simulator-child")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("simulator child");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("simulator address");
+    (line.trim().to_owned(), ChildGuard(child))
+}
+
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves the simulator on a free port until killed; prints its base URL first.
+async fn simulator_child() {
+    let handle = simulator::spawn(SimulatorOptions {
+        latency: LATENCY,
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    println!("{}", handle.base_url());
+    std::future::pending::<()>().await;
 }
 
 /// Rows per second through the same batched writer the cycle uses.

@@ -61,6 +61,12 @@ pub struct Config {
     pub poll_interval_minutes_ocr_space: u32,
     /// Vendor requests in flight at once.
     pub poll_concurrency: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed when counting failed
+    /// logins per address. Empty: the TCP peer counts.
+    pub trusted_proxies: crate::auth::TrustedProxies,
+    /// When expired sessions and login attempts too old to count are deleted (cron,
+    /// seconds first); empty turns it off.
+    pub session_prune_schedule: String,
     /// How often a still-firing alert is e-mailed again, in hours.
     pub alert_repeat_hours: u32,
     /// SMTP server for alert e-mail; unset keeps e-mail queued (the Alerts page says so).
@@ -191,6 +197,8 @@ impl Default for Config {
             poll_interval_minutes: 15,
             poll_interval_minutes_ocr_space: 6 * 60,
             poll_concurrency: 32,
+            trusted_proxies: crate::auth::TrustedProxies::default(),
+            session_prune_schedule: "0 */10 * * * *".to_owned(),
             alert_repeat_hours: 24,
             smtp_host: None,
             smtp_port: None,
@@ -501,6 +509,48 @@ mod tests {
             let text = error.to_string();
             assert!(text.contains("QUOTABOARD_LISTEN_ADDR"), "{text}");
             assert!(text.contains("socket address"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_comma_list_or_a_toml_array_and_bad_entries_are_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1");
+            let config = load().expect("valid");
+            assert!(
+                config
+                    .trusted_proxies
+                    .trusts("10.9.8.7".parse().expect("ip"))
+            );
+            assert!(
+                config
+                    .trusted_proxies
+                    .trusts("127.0.0.1".parse().expect("ip"))
+            );
+            assert!(
+                !config
+                    .trusted_proxies
+                    .trusts("192.0.2.1".parse().expect("ip"))
+            );
+
+            jail.clear_env();
+            jail.create_file(
+                "quotaboard.toml",
+                "trusted_proxies = [\"::1\", \"172.16.0.0/12\"]",
+            )?;
+            let config = load().expect("valid");
+            assert!(config.trusted_proxies.trusts("::1".parse().expect("ip")));
+            assert!(
+                config
+                    .trusted_proxies
+                    .trusts("172.20.0.1".parse().expect("ip"))
+            );
+
+            jail.set_env("QUOTABOARD_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_TRUSTED_PROXIES"), "{text}");
+            assert!(text.contains("proxy.internal"), "{text}");
             Ok(())
         });
     }

@@ -6,6 +6,7 @@ use chrono::Utc;
 use engine::{
     Config, Store,
     alerts::AlertSettings,
+    auth::SessionSettings,
     history::{Retention, maintain},
     jobs::JobSpec,
     poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
@@ -38,6 +39,25 @@ pub fn poll_job(config: &Config, polls: PollService) -> JobSpec {
             Box::pin(async move {
                 if let Some(Err(error)) = polls.run_scheduled(&selection).await {
                     tracing::error!(%error, "poll cycle failed");
+                }
+            })
+        }),
+    }
+}
+
+/// Deletes expired sessions and login attempts too old to count, so neither table
+/// grows for ever.
+pub fn session_prune_job(config: &Config, store: Store) -> JobSpec {
+    let settings = SessionSettings::from_config(config);
+    JobSpec {
+        name: "session-prune",
+        schedule: config.session_prune_schedule.clone(),
+        run: Arc::new(move || {
+            let store = store.clone();
+            Box::pin(async move {
+                match engine::auth::prune(&store, &settings, Utc::now()).await {
+                    Ok(()) => tracing::debug!("expired sessions pruned"),
+                    Err(error) => tracing::error!(%error, "pruning sessions failed"),
                 }
             })
         }),

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     http::{AppState, SessionCookie, router},
-    jobs::{history_job, poll_job, poller_from_config},
+    jobs::{history_job, poll_job, poller_from_config, session_prune_job},
 };
 
 /// A bound, ready-to-serve app. Binding happens in `build`, so port 0 can be resolved
@@ -59,6 +59,7 @@ impl Application {
             cookie: SessionCookie {
                 secure: config.behind_https(),
             },
+            trusted_proxies: config.trusted_proxies.clone(),
             polls: polls.clone(),
             alerts: alerts.clone(),
             mailer: mailer.clone(),
@@ -68,6 +69,7 @@ impl Application {
         let jobs = vec![
             poll_job(&config, polls),
             history_job(&config, store.clone()),
+            session_prune_job(&config, store.clone()),
         ];
         Ok(Self {
             listener,

@@ -2,7 +2,6 @@
 //! personal API token (created, used, revoked, audited; wrong tokens refused).
 
 mod dashboard;
-#[allow(dead_code)]
 mod helpers;
 
 use app::api::profile::{CreateApiToken, RevokeApiToken};

@@ -3,7 +3,6 @@
 //! for the token when one is configured.
 
 mod dashboard;
-#[allow(dead_code)]
 mod helpers;
 
 use std::{collections::BTreeMap, time::Duration};

@@ -2,7 +2,6 @@
 //! the simulator through the real poll cycle, then filtered and sorted by the URL.
 
 mod dashboard;
-#[allow(dead_code)]
 mod helpers;
 
 use dashboard::{labels_in_order, row_of, seeded_app};

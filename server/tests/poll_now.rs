@@ -2,7 +2,6 @@
 //! the overview shows the new figures afterwards; viewers and unknown keys are refused.
 
 mod dashboard;
-#[allow(dead_code)]
 mod helpers;
 
 use std::time::Duration;

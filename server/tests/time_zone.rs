@@ -2,7 +2,6 @@
 //! unknown names, and used for the dates on the overview.
 
 mod dashboard;
-#[allow(dead_code)]
 mod helpers;
 
 use app::api::settings::SetTeamTimeZone;

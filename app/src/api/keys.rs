@@ -72,12 +72,9 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
 pub async fn get_key(id: i64) -> Result<KeyView, AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
-    engine::team::list_keys(&store, &actor)
-        .await?
-        .into_iter()
-        .find(|k| k.id.0 == id)
-        .map(view)
-        .ok_or_else(|| AppError::Refused(format!("there is no key with id {id}")))
+    Ok(view(
+        engine::team::key_summary(&store, &actor, domain::KeyId(id)).await?,
+    ))
 }
 
 #[server]

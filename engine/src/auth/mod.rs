@@ -11,6 +11,7 @@
 //! - `require_role(&user, Role::Editor)?` before any change.
 
 pub mod api_token;
+mod client_ip;
 mod cookie;
 pub mod password;
 mod session;
@@ -19,13 +20,18 @@ use chrono::{DateTime, Utc};
 use domain::{EmailAddress, Role};
 use secrecy::SecretString;
 
+pub use client_ip::{BadProxyEntry, ClientIp, TrustedProxies};
 pub use cookie::SessionCookie;
 pub use password::Password;
 pub use session::{SessionSettings, SessionToken};
 
 use crate::{
     Store,
-    store::{sessions, users, users::User},
+    store::{
+        audit::{self, AuditActor, Subject},
+        sessions, users,
+        users::User,
+    },
 };
 
 /// At most this many failed logins per account, and per client address, ...
@@ -52,11 +58,6 @@ pub enum LoginError {
 /// puts it in request extensions and in Leptos context.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrentUser(pub Option<User>);
-
-/// The client's address as login rate limiting counts it (the TCP peer). The HTTP
-/// layer provides it in Leptos context beside `CurrentUser`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientIp(pub String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("this needs the {required} role (you are {actual})")]
@@ -121,6 +122,9 @@ pub async fn login(
         None => None,
     };
     drop(conn);
+    // Failed logins of a real account go to the audit log too: its owner (and the
+    // admins) should see someone guessing.
+    let known_account = account.as_ref().map(|(user, _)| user.id);
     let (user, phc) = match account {
         Some((user, phc)) if user.is_enabled() => (Some(user), phc),
         // Same work as for a real account: the timing must not tell.
@@ -128,20 +132,46 @@ pub async fn login(
     };
     let matches = password::verify_blocking(phc, password).await;
     let user = user.filter(|_| matches);
-    sessions::record_attempt(store.pool(), &attempt_key, ip, now, user.is_some()).await?;
+
+    let mut tx = store.pool().begin().await?;
+    sessions::record_attempt(&mut *tx, &attempt_key, ip, now, user.is_some()).await?;
     let Some(user) = user else {
+        if let Some(id) = known_account {
+            let detail = serde_json::json!({ "ip": ip });
+            audit::record(
+                &mut *tx,
+                now,
+                AuditActor::System,
+                "login_failed",
+                Subject::User(id.0),
+                detail,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         tracing::info!("login failed");
         return Err(LoginError::InvalidCredentials);
     };
     let token = SessionToken::generate();
     sessions::insert(
-        store.pool(),
+        &mut *tx,
         &token.hash(),
         user.id,
         now,
         now + settings.absolute,
     )
     .await?;
+    let detail = serde_json::json!({ "ip": ip });
+    audit::record(
+        &mut *tx,
+        now,
+        AuditActor::User(user.id),
+        "login",
+        Subject::User(user.id.0),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, "login succeeded");
     Ok((user, token))
 }

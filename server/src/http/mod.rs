@@ -13,7 +13,7 @@ use axum::{Router, extract::FromRef, middleware, routing::get};
 use engine::{
     Store,
     alerts::{AlertSettings, Mailer},
-    auth::{ClientIp, CurrentUser, SessionSettings},
+    auth::{ClientIp, CurrentUser, SessionSettings, TrustedProxies},
     config::MetricsToken,
     poller::PollService,
     secrets::Secrets,
@@ -32,6 +32,7 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: SessionSettings,
     pub cookie: SessionCookie,
+    pub trusted_proxies: TrustedProxies,
     pub alerts: AlertSettings,
     pub mailer: Mailer,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.

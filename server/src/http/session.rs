@@ -9,21 +9,26 @@ use axum::{
     response::Response,
 };
 use chrono::Utc;
-use engine::auth::{self, ClientIp, CurrentUser, SessionSettings, SessionToken};
+use engine::auth::{self, ClientIp, CurrentUser, SessionSettings, SessionToken, TrustedProxies};
 
 use super::AppState;
 
-/// The client's address as login rate limiting counts it: the TCP peer. (Behind a
-/// reverse proxy every client shares the proxy's address; trusting
-/// `X-Forwarded-For` needs a configured proxy list, not done yet.)
-fn client_ip(request: &Request) -> ClientIp {
-    ClientIp(
-        request
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned()),
-    )
+/// The client's address as login rate limiting counts it: the TCP peer, or behind a
+/// configured trusted proxy the address it forwarded (`TrustedProxies::client_ip`).
+fn client_ip(request: &Request, trusted: &TrustedProxies) -> ClientIp {
+    let Some(peer) = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+    else {
+        return ClientIp("unknown".to_owned());
+    };
+    let forwarded_for = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok());
+    ClientIp(trusted.client_ip(peer, forwarded_for).to_string())
 }
 
 /// Looks up the session of every request and stores `CurrentUser` (and the
@@ -43,7 +48,7 @@ pub async fn resolve_user(
         Some(token) => lookup(&state, &state.sessions, &token).await,
         None => None,
     };
-    let ip = client_ip(&request);
+    let ip = client_ip(&request, &state.trusted_proxies);
     request.extensions_mut().insert(CurrentUser(user));
     request.extensions_mut().insert(ip);
     next.run(request).await

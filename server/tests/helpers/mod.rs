@@ -1,5 +1,8 @@
 //! Starts the real application for a test: port 0, a fresh SQLite file in a temp dir.
 
+// Every test binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
+
 use std::net::SocketAddr;
 
 use engine::Config;
@@ -39,10 +42,15 @@ pub fn test_config(data_dir: &TempDir) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with settings changed from the test defaults.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
-    let app = Application::build(test_config(&data_dir))
-        .await
-        .expect("app builds");
+    let mut config = test_config(&data_dir);
+    configure(&mut config);
+    let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let client = reqwest::Client::builder()
