@@ -19,8 +19,8 @@ use leptos_router::{
 use crate::{
     components::{app_frame::AppFrame, not_found::NotFound},
     pages::{
-        AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeyPage, KeysPage, LoginPage, SetupPage,
-        TeamPage,
+        AlertsPage, AuditPage, DashboardPage, KeyEditPage, KeyPage, KeysPage, LoginPage,
+        ProfilePage, SettingsPage, SetupPage, TeamPage,
     },
 };
 
@@ -63,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route ssr=SsrMode::Async path=StaticSegment("audit") view=AuditPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("login") view=LoginPage/>
                     <Route ssr=SsrMode::Async path=StaticSegment("setup") view=SetupPage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("profile") view=ProfilePage/>
+                    <Route ssr=SsrMode::Async path=StaticSegment("settings") view=SettingsPage/>
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("keys"), ParamSegment("id"))

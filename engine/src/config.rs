@@ -97,6 +97,47 @@ pub struct Config {
     pub retention_hourly_days: u32,
     /// Days daily rollups are kept.
     pub retention_daily_days: u32,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <this>`; when unset it
+    /// is open (keep it on a private network). Never serialised; `Debug` redacted.
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The bearer token `/metrics` asks for. At least 16 characters.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct MetricsToken(pub secrecy::SecretString);
+
+impl MetricsToken {
+    /// Minimum length: short enough to type, long enough not to guess.
+    pub const MIN_LEN: usize = 16;
+
+    /// Constant-time comparison with a presented token.
+    pub fn matches(&self, presented: &str) -> bool {
+        use secrecy::ExposeSecret;
+        let expected = self.0.expose_secret().as_bytes();
+        let presented = presented.as_bytes();
+        expected.len() == presented.len()
+            && expected
+                .iter()
+                .zip(presented)
+                .fold(0_u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken([REDACTED])")
+    }
+}
+
+/// Only for comparing whole configurations in tests; not constant-time.
+impl PartialEq for MetricsToken {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
 }
 
 /// The SMTP password as configured: redacted in `Debug`, never serialised.
@@ -172,6 +213,7 @@ impl Default for Config {
             retention_raw_days: 7,
             retention_hourly_days: 90,
             retention_daily_days: 2 * 365,
+            metrics_token: None,
         }
     }
 }
@@ -259,6 +301,17 @@ impl Config {
                     "must be the base64 encoding of exactly 32 bytes (for example the output of `openssl rand -base64 32`)",
                 )
             })?;
+        }
+        if let Some(token) = &self.metrics_token {
+            use secrecy::ExposeSecret;
+            let text = token.0.expose_secret();
+            if text.chars().count() < MetricsToken::MIN_LEN || text.chars().any(char::is_whitespace)
+            {
+                return Err(ConfigError::single(
+                    "QUOTABOARD_METRICS_TOKEN",
+                    "must be at least 16 characters without spaces (for example the output of `openssl rand -hex 32`)",
+                ));
+            }
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -569,6 +622,24 @@ mod tests {
             jail.set_env("QUOTABOARD_MASTER_KEY", good);
             let config = load().expect("valid key");
             assert!(config.master_key.is_some());
+            assert!(!format!("{config:?}").contains(good));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn metrics_token_is_checked_and_never_shown() {
+        Jail::expect_with(|jail| {
+            jail.set_env("QUOTABOARD_METRICS_TOKEN", "short-one");
+            let text = load().expect_err("must reject").to_string();
+            assert!(text.contains("QUOTABOARD_METRICS_TOKEN"), "{text}");
+            assert!(!text.contains("short-one"), "{text}");
+            let good = "0123456789abcdef0123";
+            jail.set_env("QUOTABOARD_METRICS_TOKEN", good);
+            let config = load().expect("valid token");
+            let token = config.metrics_token.clone().expect("set");
+            assert!(token.matches(good));
+            assert!(!token.matches("0123456789abcdef012"));
             assert!(!format!("{config:?}").contains(good));
             Ok(())
         });

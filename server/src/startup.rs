@@ -64,6 +64,7 @@ impl Application {
             alerts: alerts.clone(),
             mailer: mailer.clone(),
             retention: engine::history::Retention::from_config(&config),
+            metrics_token: config.metrics_token.clone(),
         };
         let jobs = vec![
             poll_job(&config, polls),

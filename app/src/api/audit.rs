@@ -7,7 +7,7 @@ use crate::errors::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditView {
-    /// RFC 3339, UTC.
+    /// In the team's time zone, with its abbreviation.
     pub at: String,
     pub who: String,
     pub action: String,
@@ -20,10 +20,11 @@ pub async fn recent_audit() -> Result<Vec<AuditView>, AppError> {
     crate::errors::require(domain::Role::Admin)?;
     let store = expect_context::<engine::Store>();
     let rows = engine::store::audit::recent(store.pool(), 200).await?;
+    let tz = engine::display::team_time_zone(&store).await?;
     Ok(rows
         .into_iter()
         .map(|row| AuditView {
-            at: row.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            at: engine::display::date_time(row.at, tz),
             who: match (row.actor_kind.as_str(), row.actor_email, row.actor_user_id) {
                 ("user", Some(email), _) => email,
                 ("user", None, Some(id)) => format!("user {id} (deleted)"),

@@ -6,4 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod key_history;
 pub mod keys;
+pub mod overview;
+pub mod polling;
+pub mod profile;
+pub mod settings;
 pub mod team;

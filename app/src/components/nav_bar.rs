@@ -11,6 +11,7 @@ pub fn NavBar(is_admin: bool) -> impl IntoView {
             <A href="/alerts">"Alerts"</A>
             <A href="/team">"Team"</A>
             {is_admin.then(|| view! { <A href="/audit">"Audit"</A> })}
+            {is_admin.then(|| view! { <A href="/settings">"Settings"</A> })}
         </nav>
     }
 }

@@ -11,7 +11,7 @@ pub fn UserMenu(me: Option<Me>) -> impl IntoView {
             let logout = ServerAction::<Logout>::new();
             view! {
                 <div class="user-menu">
-                    <span class="user-email">{me.email}</span>
+                    <A href="/profile" attr:class="user-email" attr:title="Profile and API tokens">{me.email}</A>
                     <span class="role-badge">{me.role.as_str()}</span>
                     <ActionForm action=logout attr:class="inline-form">
                         <button type="submit" class="button-secondary">"Sign out"</button>

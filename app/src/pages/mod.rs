@@ -7,6 +7,8 @@ mod key;
 mod key_edit;
 mod keys;
 mod login;
+mod profile;
+mod settings;
 mod setup;
 mod team;
 
@@ -17,5 +19,7 @@ pub use key::KeyPage;
 pub use key_edit::KeyEditPage;
 pub use keys::KeysPage;
 pub use login::LoginPage;
+pub use profile::ProfilePage;
+pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use team::TeamPage;

@@ -10,6 +10,7 @@
 //! - `logout(store, token)`.
 //! - `require_role(&user, Role::Editor)?` before any change.
 
+pub mod api_token;
 mod client_ip;
 mod cookie;
 pub mod password;

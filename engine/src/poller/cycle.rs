@@ -120,6 +120,8 @@ pub struct CycleLine {
     pub attempts: u32,
     /// Used / limit for a success, the error in words otherwise.
     pub summary: String,
+    /// How long the poll took, retries included.
+    pub duration: std::time::Duration,
 }
 
 impl CycleReport {
@@ -232,6 +234,7 @@ pub async fn poll_cycle_with_progress(
                     outcome: "error",
                     attempts: 0,
                     summary: message.clone(),
+                    duration: std::time::Duration::ZERO,
                 };
                 progress.key_done(&line);
                 report.lines.push(line);
@@ -428,6 +431,7 @@ fn into_row(outcome: PollOutcome, label: String, vendor: Option<Vendor>) -> (Sto
         outcome: label_outcome,
         attempts: outcome.attempts,
         summary,
+        duration: outcome.duration,
     };
     (Stored { snapshot, closeout }, line)
 }

@@ -11,6 +11,7 @@ use super::{
 use crate::{
     Store,
     jobs::{Exclusive, Running},
+    metrics::PollMetrics,
     secrets::Secrets,
 };
 
@@ -26,6 +27,7 @@ pub struct PollService {
     /// The last "Poll now" (scheduled cycles, mostly a handful of due keys, do not
     /// overwrite it).
     progress: Progress,
+    metrics: PollMetrics,
 }
 
 /// "Poll now" found a cycle still running.
@@ -41,6 +43,7 @@ impl PollService {
             poller,
             guard: Arc::new(Exclusive::default()),
             progress: Progress::default(),
+            metrics: PollMetrics::default(),
         }
     }
 
@@ -88,6 +91,9 @@ impl PollService {
         )
         .await;
         progress.finish(result.as_ref().err().map(ToString::to_string), Utc::now());
+        if let Ok(report) = &result {
+            self.metrics.record(report);
+        }
         result
     }
 
@@ -99,6 +105,11 @@ impl PollService {
     /// Whether any cycle (scheduled or not) is running now.
     pub fn is_running(&self) -> bool {
         self.guard.is_running()
+    }
+
+    /// Poll counters and durations, for `/metrics`.
+    pub fn metrics(&self) -> &PollMetrics {
+        &self.metrics
     }
 
     pub fn guard(&self) -> &Exclusive {

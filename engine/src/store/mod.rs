@@ -12,6 +12,7 @@ use sqlx::{
 use crate::Config;
 
 pub mod alerts;
+pub mod api_tokens;
 pub mod audit;
 pub mod closeouts;
 pub mod forecasts;

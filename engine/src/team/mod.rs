@@ -6,6 +6,7 @@
 //! `Actor::Cli` (whoever runs it already controls the data directory).
 
 pub mod keys;
+pub mod settings;
 pub mod users;
 
 use domain::{FieldError, FieldErrors, Role};

@@ -1,9 +1,11 @@
 //! The HTTP surface: Leptos pages and server functions, plus plain routes (health),
 //! behind the cross-site guard and the session lookup.
 
+mod api;
 mod guard;
 mod health;
 pub mod key_history;
+mod metrics;
 pub mod session;
 
 use app::{App, shell};
@@ -12,6 +14,7 @@ use engine::{
     Store,
     alerts::{AlertSettings, Mailer},
     auth::{ClientIp, CurrentUser, SessionSettings, TrustedProxies},
+    config::MetricsToken,
     poller::PollService,
     secrets::Secrets,
 };
@@ -34,8 +37,11 @@ pub struct AppState {
     pub mailer: Mailer,
     /// "Poll now" and its progress; shares its guard with the scheduled poll.
     pub polls: PollService,
-    /// How long each kind of history is kept: charts pick their source by it.
+    /// How long each kind of history is kept: charts and the history API pick
+    /// their source by it.
     pub retention: engine::history::Retention,
+    /// When set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -74,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/keys/{id}/chart.svg", get(key_history::chart_svg))
         .route("/keys/{id}/usage.csv", get(key_history::usage_csv))
+        .route("/metrics", get(metrics::metrics))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -1,0 +1,201 @@
+//! The overview: every key's figures, status and forecast, filtered and sorted as the
+//! URL says. Dates and numbers arrive formatted (team time zone) so the browser shows
+//! exactly what the server rendered.
+
+use domain::{KeyStatus, OverviewQuery, Vendor};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::errors::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewRowView {
+    /// `None` for a StructOCR account pool row.
+    pub key_id: Option<i64>,
+    /// For a pool row, its account; for a key in a pool, the pool's account.
+    pub account: Option<String>,
+    pub is_pool: bool,
+    pub vendor: Vendor,
+    pub label: String,
+    pub owner_tag: Option<String>,
+    pub used: String,
+    pub limit: String,
+    pub remaining: String,
+    /// Share of the limit used, in hundredths of a percent, for the bar.
+    pub used_hundredths: Option<u32>,
+    pub used_percent: String,
+    pub resets_on: String,
+    pub forecast: String,
+    /// `runs_out_on`, `lasts_until_reset`, ... for styling.
+    pub forecast_kind: String,
+    pub status: KeyStatus,
+    pub data_age: String,
+    /// The exact time of the figures, for a tooltip.
+    pub data_time: String,
+    pub last_error: Option<String>,
+    /// When it was last polled (RFC 3339, UTC), for scripts and tests.
+    pub polled_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorTotalView {
+    pub vendor: Vendor,
+    pub rows: usize,
+    pub used: String,
+    pub limit: String,
+    pub remaining: String,
+    pub critical: usize,
+    pub warning: usize,
+    pub error: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewData {
+    pub rows: Vec<OverviewRowView>,
+    pub totals: Vec<VendorTotalView>,
+    pub owners: Vec<String>,
+    /// The view as the server understood the URL.
+    pub query: OverviewQuery,
+    /// Parts of the URL that were not understood and so ignored.
+    pub ignored: Vec<String>,
+    /// Rows before filtering.
+    pub all_rows: usize,
+    /// Whether the signed-in user may poll now (editors and admins).
+    pub can_poll: bool,
+    pub time_zone: String,
+    pub rendered_at: String,
+}
+
+/// The overview as the URL's query asks for it (each parameter as typed; bad ones
+/// are ignored and named in `ignored`).
+#[server]
+pub async fn overview(
+    vendor: String,
+    status: String,
+    owner: String,
+    sort: String,
+    dir: String,
+) -> Result<OverviewData, AppError> {
+    let actor = crate::errors::require(domain::Role::Viewer)?;
+    let can_poll = actor.require(domain::Role::Editor).is_ok();
+    let store = expect_context::<engine::Store>();
+    let (query, ignored) = OverviewQuery::from_pairs([
+        ("vendor", vendor.as_str()),
+        ("status", status.as_str()),
+        ("owner", owner.as_str()),
+        ("sort", sort.as_str()),
+        ("dir", dir.as_str()),
+    ]);
+    let now = chrono::Utc::now();
+    let tz = engine::display::team_time_zone(&store).await?;
+    let overview = engine::overview::load(
+        &store,
+        &query,
+        &engine::overview::StatusThresholds::default(),
+        now,
+    )
+    .await?;
+    Ok(server::view(overview, query, ignored, can_poll, tz, now))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use chrono::{DateTime, Utc};
+    use chrono_tz::Tz;
+    use domain::OverviewQuery;
+    use engine::{
+        display,
+        overview::{Overview, OverviewRow, RowSubject, VendorTotal},
+    };
+
+    use super::{OverviewData, OverviewRowView, VendorTotalView};
+
+    const NONE: &str = "—";
+
+    pub fn view(
+        overview: Overview,
+        query: OverviewQuery,
+        ignored: Vec<String>,
+        can_poll: bool,
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> OverviewData {
+        OverviewData {
+            rows: overview
+                .rows
+                .into_iter()
+                .map(|row| row_view(row, tz, now))
+                .collect(),
+            totals: overview.totals.into_iter().filter_map(total_view).collect(),
+            owners: overview.owners,
+            query,
+            ignored,
+            all_rows: overview.all_rows,
+            can_poll,
+            time_zone: tz.name().to_owned(),
+            rendered_at: display::date_time(now, tz),
+        }
+    }
+
+    fn number(value: Option<i128>) -> String {
+        value.map_or_else(|| NONE.to_owned(), display::count)
+    }
+
+    fn row_view(row: OverviewRow, tz: Tz, now: DateTime<Utc>) -> OverviewRowView {
+        let (is_pool, account) = match &row.subject {
+            RowSubject::Pool { account, .. } => (true, Some(account.clone())),
+            RowSubject::Key(_) => (false, row.pool.clone()),
+        };
+        let forecast = match row.forecast.date() {
+            Some(at) => format!("{} {}", row.forecast.phrase(), display::date(at, tz)),
+            None => row.forecast.phrase().to_owned(),
+        };
+        let forecast_kind = row.forecast.kind().to_owned();
+        OverviewRowView {
+            key_id: row.key_id().map(|id| id.0),
+            account,
+            is_pool,
+            vendor: row.vendor,
+            label: row.label,
+            owner_tag: row.owner_tag,
+            used: number(row.used.map(i128::from)),
+            limit: number(row.limit.map(i128::from)),
+            remaining: number(row.remaining.map(i128::from)),
+            used_hundredths: row.used_percent.map(|p| p.hundredths),
+            used_percent: row
+                .used_percent
+                .map_or_else(|| NONE.to_owned(), |p| format!("{}%", p.hundredths / 100)),
+            resets_on: row
+                .resets_on
+                .map_or_else(|| "never".to_owned(), |at| display::date(at, tz)),
+            forecast,
+            forecast_kind,
+            status: row.status,
+            data_age: row.as_of.map_or_else(
+                || "no figures yet".to_owned(),
+                |as_of| display::data_age(row.vendor, as_of, now, tz),
+            ),
+            data_time: row
+                .as_of
+                .map(|at| display::date_time(at, tz))
+                .unwrap_or_default(),
+            last_error: row.last_error,
+            polled_at: row
+                .polled_at
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        }
+    }
+
+    fn total_view(total: VendorTotal) -> Option<VendorTotalView> {
+        Some(VendorTotalView {
+            vendor: total.vendor?,
+            rows: total.rows,
+            used: display::count(i128::from(total.used)),
+            limit: display::count(i128::from(total.limit)),
+            remaining: display::count(i128::from(total.remaining)),
+            critical: total.critical,
+            warning: total.warning,
+            error: total.error,
+        })
+    }
+}

@@ -1,0 +1,110 @@
+use domain::{OverviewQuery, SortColumn};
+use leptos::prelude::*;
+
+use crate::{
+    api::overview::OverviewRowView,
+    components::{forecast_label::ForecastLabel, status_badge::StatusBadge, usage_bar::UsageBar},
+};
+
+/// A column header that sorts by its column (again: the other way round).
+#[component]
+fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> impl IntoView {
+    let active = query.sort == column;
+    let href = format!("/?{}", query.sorted_by(column).to_query_string());
+    let aria_sort = match (active, query.descending) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    let arrow = match (active, query.descending) {
+        (false, _) => "",
+        (true, false) => " ▲",
+        (true, true) => " ▼",
+    };
+    view! {
+        <th aria-sort=aria_sort data-column=column.as_str()>
+            // A plain link: the router's <A> would mark every header as the current page.
+            <a href=href class="sort-link">{format!("{title}{arrow}")}</a>
+        </th>
+    }
+}
+
+/// Every key (and StructOCR account pool), one row each.
+#[component]
+pub fn OverviewTable(
+    rows: Vec<OverviewRowView>,
+    query: OverviewQuery,
+    /// Renders the per-row "Poll now" control for a key, if the user may poll.
+    #[prop(optional_no_strip)]
+    row_action: Option<Callback<i64, AnyView>>,
+) -> impl IntoView {
+    let header = |column, title| view! { <SortHeader query=query.clone() column title/> };
+    let has_actions = row_action.is_some();
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            let action = match (row_action, row.key_id) {
+                (Some(render), Some(id)) => {
+                    Some(view! { <td class="row-actions">{render.run(id)}</td> }.into_any())
+                }
+                (Some(_), None) => Some(view! { <td></td> }.into_any()),
+                (None, _) => None,
+            };
+            view! { <OverviewRow row action/> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="data-table overview-table" id="overview-table">
+                <thead>
+                    <tr>
+                        {header(SortColumn::Vendor, "Vendor")}
+                        {header(SortColumn::Label, "Label")}
+                        {header(SortColumn::Owner, "Owner")}
+                        {header(SortColumn::Used, "Used")}
+                        {header(SortColumn::Limit, "Limit")}
+                        {header(SortColumn::Remaining, "Remaining")}
+                        {header(SortColumn::Percent, "Usage")}
+                        {header(SortColumn::Resets, "Resets on")}
+                        {header(SortColumn::Forecast, "Forecast")}
+                        {header(SortColumn::Status, "Status")}
+                        {header(SortColumn::Age, "Data age")}
+                        <th>"Last error"</th>
+                        {has_actions.then(|| view! { <th>"Poll"</th> })}
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
+    let class = match (row.is_pool, row.account.is_some()) {
+        (true, _) => "pool-row",
+        (false, true) => "pool-member-row",
+        (false, false) => "key-row",
+    };
+    let label = row.label.clone();
+    view! {
+        <tr class=class data-key-id=row.key_id data-account=row.account.clone() data-status=row.status.as_str() data-polled-at=row.polled_at.clone()>
+            <td>{row.vendor.display_name()}</td>
+            <td class="key-label">{row.label}</td>
+            <td class="owner-tag">{row.owner_tag.unwrap_or_default()}</td>
+            <td class="num used">{row.used}</td>
+            <td class="num limit">{row.limit}</td>
+            <td class="num remaining">{row.remaining}</td>
+            <td class="usage">
+                <UsageBar used_hundredths=row.used_hundredths status=row.status label/>
+                <span class="usage-percent">{row.used_percent}</span>
+            </td>
+            <td class="resets-on">{row.resets_on}</td>
+            <td><ForecastLabel text=row.forecast kind=row.forecast_kind/></td>
+            <td><StatusBadge status=row.status/></td>
+            <td class="data-age" title=row.data_time>{row.data_age}</td>
+            <td class="last-error">{row.last_error.unwrap_or_default()}</td>
+            {action}
+        </tr>
+    }
+}

@@ -1,0 +1,66 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::profile::{CreateApiToken, RevokeApiToken, list_api_tokens},
+    components::{
+        access_message::{AccessMessage, redirect_visitors},
+        api_token_list::ApiTokenList,
+        form_feedback::{FieldMessage, FormAlert},
+    },
+    errors::form_error,
+};
+
+/// The signed-in user's page: personal API tokens for `/api/v1/` and `/usage.csv`.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    redirect_visitors();
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    let created = move || match create.value().get() {
+        Some(Ok(created)) => Some(view! {
+            <div class="new-token" role="status">
+                <p>
+                    "Your new token “" {created.name} "”. Copy it now: it is shown only this once."
+                </p>
+                <code id="new-token-value">{created.token}</code>
+            </div>
+        }),
+        _ => None,
+    };
+    let create_error = form_error(create);
+
+    view! {
+        <Title text="Profile"/>
+        <section class="page">
+            <h1>"Profile"</h1>
+            <h2>"API tokens"</h2>
+            <p class="page-note">
+                "A token reads what you can read, through the JSON API under "
+                <code>"/api/v1/"</code>" and the CSV export "<code>"/usage.csv"</code>
+                ": send it as "<code>"Authorization: Bearer qb_…"</code>
+                ". Only a fingerprint of it is stored; revoke it when it is no longer needed."
+            </p>
+            {created}
+            <ActionForm action=create attr:class="stacked-form" attr:id="create-token-form">
+                <label for="token-name">"Name (what it is for)"</label>
+                <input id="token-name" name="name" required maxlength="100"/>
+                <FieldMessage error=create_error field="name"/>
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            <FormAlert error=form_error(revoke)/>
+            <Transition fallback=|| view! { <p>"Loading tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(tokens) => view! { <ApiTokenList tokens revoke/> }.into_any(),
+                        Err(error) => view! { <AccessMessage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,334 @@
+//! The dashboard under load: `cargo bench -p quotaboard --bench dashboard -- [KEYS] [DAYS]`
+//! (default 1000 keys, 90 days; `bench/dashboard` runs it).
+//!
+//! Seeds KEYS keys (nine in ten Plate Recognizer cloud, one in ten OCR.space; two in a
+//! hundred failing at the end) with DAYS days of 15-minute snapshots through the real
+//! write path (`insert_batch`, 1,000 rows a transaction, as the poll cycle does), then
+//! rolls them up and applies retention (`engine::history::maintain`, as the history
+//! job does), works out every forecast, and starts the real server on loopback with
+//! polling and the history job off. Then `wrk` (Debian package `wrk`) measures, each
+//! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in), the
+//! JSON API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
+//! (`range=24h`, raw rows; `range=90d`, rollups) and `/metrics`. Prints p50/p95/p99
+//! and requests per second for each, and the database size.
+
+use std::{
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Datelike, Months, TimeDelta, TimeZone, Utc};
+use domain::{
+    Figure, KeyForm, KeyId, OcrSpaceDetails, PlateRecognizerCloudDetails, Scope, UsageReading,
+    Vendor, VendorDetails,
+};
+use engine::{
+    Config, Store,
+    auth::{self, SessionSettings},
+    history::{Retention, maintain},
+    store::snapshots::{NewSnapshot, Outcome, insert_batch},
+    team::{self, Actor, KeyInput},
+};
+use quotaboard::startup::Application;
+use secrecy::SecretString;
+
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "bench-password-123";
+const STEP_MINUTES: i64 = 15;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<i64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let keys = usize::try_from(args.first().copied().unwrap_or(1_000)).expect("key count");
+    let days = args.get(1).copied().unwrap_or(90);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        listen_addr: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.path().to_path_buf(),
+        poll_schedule: String::new(),
+        rollup_schedule: String::new(),
+        ..Config::default()
+    };
+    let store = Store::open(&config).await.expect("store");
+    let secrets = engine::secrets::Secrets::load(&config, &store)
+        .await
+        .expect("secrets");
+    let now = Utc::now();
+    team::create_first_admin(&store, EMAIL, SecretString::from(PASSWORD), now)
+        .await
+        .expect("admin");
+
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let ocr = i % 10 == 9;
+        let input = KeyInput {
+            form: KeyForm {
+                vendor: if ocr { "ocr-space" } else { "platerecognizer" }.into(),
+                label: format!("Bench key {i:05}"),
+                owner_tag: format!("team-{}", i % 7),
+                base_url: "http://127.0.0.1:9".into(),
+                monthly_limit: if ocr { "300000".into() } else { String::new() },
+                poll_interval_minutes: String::new(),
+            },
+            secret: SecretString::from(format!("bench-secret-{i:05}-xxxxxxxx")),
+        };
+        ids.push((
+            team::create_key(&store, &secrets, &Actor::Cli, input, now)
+                .await
+                .expect("key"),
+            ocr,
+        ));
+    }
+    println!(
+        "{keys} keys created in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Oldest first, one 15-minute slot of every key per transaction.
+    let slots = days * 24 * 60 / STEP_MINUTES;
+    let first = now - TimeDelta::minutes(slots * STEP_MINUTES);
+    let started = Instant::now();
+    let mut rows = 0_u64;
+    for slot in 0..slots {
+        let at = first + TimeDelta::minutes(slot * STEP_MINUTES);
+        let last = slot == slots - 1;
+        let batch: Vec<NewSnapshot> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, (id, ocr))| snapshot(*id, *ocr, i, at, last))
+            .collect();
+        let mut tx = store.pool().begin().await.expect("tx");
+        insert_batch(&mut tx, &batch).await.expect("insert");
+        tx.commit().await.expect("commit");
+        rows += batch.len() as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{rows} snapshots written in {secs:.1} s ({:.0} rows/s)",
+        rows as f64 / secs
+    );
+
+    let started = Instant::now();
+    let report = maintain(&store, &Retention::from_config(&config), Utc::now())
+        .await
+        .expect("rollups");
+    println!(
+        "rollups and retention in {:.1} s: {report:?}",
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let latest = engine::store::snapshots::latest_for_all(store.pool())
+        .await
+        .expect("latest");
+    let readings: Vec<(KeyId, UsageReading)> = latest
+        .iter()
+        .filter_map(|row| row.reading().map(|r| (KeyId(row.key_id), r)))
+        .collect();
+    let refs: Vec<(KeyId, &UsageReading)> = readings.iter().map(|(id, r)| (*id, r)).collect();
+    engine::forecast::refresh(&store, &refs, Utc::now())
+        .await
+        .expect("forecasts");
+    println!(
+        "{} forecasts in {:.2} s",
+        refs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .expect("checkpoint");
+    let db_bytes = std::fs::metadata(dir.path().join("quotaboard.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!("database: {:.0} MB", db_bytes as f64 / 1e6);
+
+    // Credentials for the load: a session cookie and an API token.
+    let (user, session) = auth::login(
+        &store,
+        &SessionSettings::default(),
+        EMAIL,
+        SecretString::from(PASSWORD),
+        "127.0.0.1",
+        Utc::now(),
+    )
+    .await
+    .expect("login");
+    let (_, token) = auth::api_token::create(&store, &user, "bench", Utc::now())
+        .await
+        .expect("token");
+    let cookie = format!("qb_session={}", session.cookie_value());
+    let bearer = format!("Authorization: Bearer {}", token.reveal());
+    store.close().await;
+
+    let app = Application::build(config).await.expect("app");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let cookie_header = format!("Cookie: {cookie}");
+    let key = ids[0].0.0;
+    let targets: Vec<(&str, String, &str)> = vec![
+        ("overview /", format!("{base}/"), cookie_header.as_str()),
+        (
+            "overview, one vendor",
+            format!("{base}/?vendor=ocr-space&sort=remaining"),
+            cookie_header.as_str(),
+        ),
+        (
+            "/api/v1/keys",
+            format!("{base}/api/v1/keys"),
+            bearer.as_str(),
+        ),
+        ("/usage.csv", format!("{base}/usage.csv"), bearer.as_str()),
+        (
+            "history 24h (raw)",
+            format!("{base}/api/v1/keys/{key}/history?range=24h"),
+            bearer.as_str(),
+        ),
+        (
+            "history 90d (rollups)",
+            format!("{base}/api/v1/keys/{key}/history?range=90d"),
+            bearer.as_str(),
+        ),
+        ("/metrics", format!("{base}/metrics"), "X-Bench: 1"),
+    ];
+    let script = dir.path().join("percentiles.lua");
+    std::fs::write(
+        &script,
+        "done = function(summary, latency, requests)\n\
+         io.write(string.format(\"RESULT %.2f %.2f %.2f %.1f %d %d\\n\", \
+         latency:percentile(50) / 1000, latency:percentile(95) / 1000, \
+         latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), \
+         summary.requests, summary.bytes / math.max(summary.requests, 1)))\n\
+         end\n",
+    )
+    .expect("script");
+    println!(
+        "\n{:<24} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "target", "p50 ms", "p95 ms", "p99 ms", "req/s", "bytes/req"
+    );
+    for (name, url, header) in targets {
+        let output = Command::new("wrk")
+            .args(["-t2", "-c8", "-d15s", "--timeout", "10s", "-s"])
+            .arg(&script)
+            .args(["-H", header, &url])
+            .output();
+        let output = match output {
+            Ok(output) => output,
+            Err(error) => {
+                println!("wrk not found ({error}): install it with `apt-get install wrk`");
+                return;
+            }
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let result = stdout.lines().find_map(|l| l.strip_prefix("RESULT "));
+        let errors = stdout
+            .lines()
+            .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+        match result {
+            Some(result) => {
+                let f: Vec<&str> = result.split(' ').collect();
+                println!(
+                    "{name:<24} {:>9} {:>9} {:>9} {:>9} {:>10}{}",
+                    f[0],
+                    f[1],
+                    f[2],
+                    f[3],
+                    f[5],
+                    errors
+                        .map(|e| format!("  ({})", e.trim()))
+                        .unwrap_or_default()
+                );
+            }
+            None => println!(
+                "{name}: no result\n{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        }
+    }
+}
+
+/// Usage grows through each calendar month and starts over on the 1st; a few keys
+/// fail at the end, so the overview has every kind of row.
+fn snapshot(key: KeyId, ocr: bool, i: usize, at: DateTime<Utc>, last: bool) -> NewSnapshot {
+    let month_start = Utc
+        .with_ymd_and_hms(at.year(), at.month(), 1, 0, 0, 0)
+        .single()
+        .expect("month start");
+    let next = month_start
+        .checked_add_months(Months::new(1))
+        .expect("next month");
+    let limit: u64 = if ocr {
+        300_000
+    } else {
+        2_500 * (1 + (i as u64 % 20))
+    };
+    let per_hour = limit as f64 / (24.0 * 30.0) * (0.3 + (i % 9) as f64 / 10.0);
+    let hours = (at - month_start).num_minutes() as f64 / 60.0;
+    let used = ((hours * per_hour) as u64).min(limit + limit / 10);
+    if last && i % 50 == 7 {
+        return NewSnapshot {
+            key_id: key,
+            polled_at: at,
+            duration_ms: 20_000,
+            attempts: 3,
+            outcome: Outcome::Error {
+                kind: "timeout".into(),
+                message: "the vendor did not answer within 20000 ms".into(),
+            },
+        };
+    }
+    let (vendor, details) = if ocr {
+        (
+            Vendor::OcrSpace,
+            VendorDetails::OcrSpace(OcrSpaceDetails {
+                engine1: Some(used),
+                engine2: Some(0),
+                engine3: None,
+                total: Some(used),
+                unverified: used == 0,
+                last_month: false,
+            }),
+        )
+    } else {
+        (
+            Vendor::PlateRecognizerCloud,
+            VendorDetails::PlateRecognizerCloud(PlateRecognizerCloudDetails {
+                month: None,
+                year: None,
+            }),
+        )
+    };
+    let reading = UsageReading {
+        vendor,
+        scope: Scope::Key,
+        used: Some(Figure::vendor(used)),
+        limit: Some(if ocr {
+            Figure::configured(limit)
+        } else {
+            Figure::vendor(limit)
+        }),
+        remaining: Some(Figure::inferred(limit as i64 - used as i64)),
+        period_start: Some(Figure::inferred(month_start)),
+        resets_on: Some(Figure::inferred(next)),
+        as_of: at,
+        unknown_fields: vec![],
+        details,
+    };
+    NewSnapshot {
+        key_id: key,
+        polled_at: at,
+        duration_ms: 120,
+        attempts: 1,
+        outcome: Outcome::Ok {
+            reading: Box::new(reading),
+            raw_reply: serde_json::json!({ "usage": { "calls": used } }),
+        },
+    }
+}

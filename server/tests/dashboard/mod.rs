@@ -1,0 +1,211 @@
+//! A running app with an admin, keys pointing at an in-process simulator, and polls
+//! stored through the real poll cycle: what the overview, exports and API tests read.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use app::api::{
+    auth::{Login, SetupAdmin},
+    team::AddUser,
+};
+use chrono::Utc;
+use domain::{KeyForm, KeyId};
+use engine::{
+    Store,
+    poller::{Poller, PollerSettings, RetryPolicy, Selection, VendorLimits, poll_cycle},
+    secrets::Secrets,
+    team::{self, Actor, KeyInput},
+    vendors::{ClientSettings, VendorClient},
+};
+use leptos::server_fn::ServerFn;
+use reqwest::{Response, StatusCode};
+use secrecy::SecretString;
+use simulator::{SimulatorHandle, SimulatorOptions};
+
+use crate::helpers::{TestApp, spawn_app, test_config};
+
+pub const ADMIN: &str = "admin@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Seeded {
+    pub app: TestApp,
+    /// `name=value` of the admin's session cookie.
+    pub admin: String,
+    pub sim: SimulatorHandle,
+    /// A second pool on the app's own database file.
+    pub store: Store,
+    pub secrets: Secrets,
+    pub poller: Poller,
+}
+
+pub async fn seeded_app() -> Seeded {
+    let app = spawn_app().await;
+    let config = test_config(&app.data_dir);
+    let store = Store::open(&config).await.expect("store");
+    let secrets = Secrets::load(&config, &store).await.expect("secrets");
+    let sim = simulator::spawn(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let client = VendorClient::new(ClientSettings {
+        total_timeout: Duration::from_millis(500),
+        ..ClientSettings::default()
+    })
+    .expect("client");
+    let poller = Poller::new(
+        client,
+        PollerSettings {
+            concurrency: 8,
+            retry: RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+            limits: VendorLimits::unlimited(),
+        },
+    );
+    let admin = sign_up_admin(&app).await;
+    Seeded {
+        app,
+        admin,
+        sim,
+        store,
+        secrets,
+        poller,
+    }
+}
+
+/// Posts a server function's form the way the hydrated app does (JSON answer).
+pub async fn call(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("Accept", "application/json")
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    request.send().await.expect("post")
+}
+
+fn session_pair(response: &Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("qb_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+async fn sign_up_admin(app: &TestApp) -> String {
+    let response = call(
+        app,
+        SetupAdmin::PATH,
+        None,
+        &[("email", ADMIN), ("password", PASSWORD)],
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    session_pair(&response)
+}
+
+impl Seeded {
+    /// A key stored as the CLI would, at the simulator.
+    pub async fn add_key(
+        &self,
+        vendor: &str,
+        label: &str,
+        secret: &str,
+        owner: &str,
+        limit: &str,
+    ) -> KeyId {
+        let input = KeyInput {
+            form: KeyForm {
+                vendor: vendor.into(),
+                label: label.into(),
+                owner_tag: owner.into(),
+                base_url: self.sim.base_url(),
+                monthly_limit: limit.into(),
+                poll_interval_minutes: String::new(),
+            },
+            secret: SecretString::from(secret.to_owned()),
+        };
+        team::create_key(&self.store, &self.secrets, &Actor::Cli, input, Utc::now())
+            .await
+            .expect("key stored")
+    }
+
+    pub async fn disable(&self, key: KeyId) {
+        team::set_key_enabled(&self.store, &Actor::Cli, key, false, Utc::now())
+            .await
+            .expect("disabled");
+    }
+
+    /// One real poll cycle of every enabled key, stored.
+    pub async fn poll_all(&self) {
+        poll_cycle(&self.store, &self.secrets, &self.poller, &Selection::All)
+            .await
+            .expect("cycle");
+    }
+
+    /// A user of this role, signed in: their cookie.
+    pub async fn user(&self, email: &str, role: &str) -> String {
+        let response = call(
+            &self.app,
+            AddUser::PATH,
+            Some(&self.admin),
+            &[("email", email), ("role", role), ("password", PASSWORD)],
+        )
+        .await;
+        assert!(response.status().is_success(), "{}", response.status());
+        let response = call(
+            &self.app,
+            Login::PATH,
+            None,
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+        assert!(response.status().is_success(), "{}", response.status());
+        session_pair(&response)
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+        let mut request = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header("Accept", "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.expect("get");
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+/// The `<tr>` of the overview row whose label cell says `label`.
+pub fn row_of<'a>(html: &'a str, label: &str) -> &'a str {
+    let cell = format!("<td class=\"key-label\">{label}</td>");
+    let at = html
+        .find(&cell)
+        .unwrap_or_else(|| panic!("no row {label:?} in {html}"));
+    let start = html[..at].rfind("<tr").expect("row start");
+    let end = at + html[at..].find("</tr>").expect("row end");
+    &html[start..end]
+}
+
+/// The labels of the overview's rows, top to bottom.
+pub fn labels_in_order(html: &str) -> Vec<String> {
+    html.split("<td class=\"key-label\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap_or_default().to_owned())
+        .collect()
+}
