@@ -3,10 +3,12 @@ import { test, expect, baseUrl, openHydrated } from "./fixtures";
 test("the page is rendered on the server, before any script runs", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  // Before the first admin exists every page leads to setup, the one page open to all.
   const response = await page.goto(baseUrl() + "/");
   expect(response?.status()).toBe(200);
-  await expect(page).toHaveTitle("Dashboard · Quotaboard");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
+  await expect(page).toHaveURL(/\/setup/);
+  await expect(page).toHaveTitle("Setup · Quotaboard");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Setup");
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText([
     "Dashboard",
     "Keys",
@@ -50,9 +52,9 @@ test("client-side navigation changes page and title", async ({ page }) => {
 test("the theme toggle works without JavaScript too", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(baseUrl() + "/login");
+  await page.goto(baseUrl() + "/setup");
   await page.getByRole("button", { name: "Dark theme" }).click();
-  await expect(page).toHaveURL(/\/login/);
+  await expect(page).toHaveURL(/\/setup/);
   await expect(page.locator(".app")).toHaveAttribute("data-theme", "dark");
   await context.close();
 });

@@ -132,6 +132,60 @@ test("a viewer sees the keys but no edit controls", async ({ browser }) => {
   await viewerContext.close();
 });
 
+test("disable and enable work without JavaScript", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(baseUrl() + "/login");
+  await page.getByLabel("E-mail address").fill(ADMIN);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".user-email")).toHaveText(ADMIN);
+
+  await page.goto(baseUrl() + "/keys");
+  const row = page.locator("#key-table tbody tr", { hasText: "Main OCR" });
+  await row.getByRole("button", { name: "Disable" }).click();
+  await expect(page).toHaveURL(/\/keys/);
+  await expect(row.locator(".status")).toHaveText("disabled");
+  await row.getByRole("button", { name: "Enable" }).click();
+  await expect(row.locator(".status")).toHaveText("enabled");
+  await context.close();
+});
+
+test("an admin changes a user's role and disables them, which stops their sign-in", async ({ browser }) => {
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, ADMIN, PASSWORD);
+  await openHydrated(admin, "/team");
+  const row = admin.locator("#user-table tbody tr", { hasText: VIEWER });
+
+  await row.getByLabel("Role").selectOption("editor");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await admin.reload();
+  await expect(row.getByLabel("Role")).toHaveValue("editor");
+
+  await row.getByRole("button", { name: "Disable" }).click();
+  await expect(row.locator(".status")).toHaveText("disabled");
+
+  const userContext = await browser.newContext();
+  const user = await userContext.newPage();
+  await openHydrated(user, "/login");
+  await user.getByLabel("E-mail address").fill(VIEWER);
+  await user.getByLabel("Password").fill(PASSWORD);
+  await user.getByRole("button", { name: "Sign in" }).click();
+  await expect(user.locator(".form-alert")).toContainText("wrong e-mail address or password");
+  await userContext.close();
+
+  // Enabled again, the user signs in with the new role.
+  await row.getByRole("button", { name: "Enable" }).click();
+  await expect(row.locator(".status")).toHaveText("enabled");
+  const againContext = await browser.newContext();
+  const again = await againContext.newPage();
+  await signIn(again, VIEWER, PASSWORD);
+  await expect(again.locator(".role-badge")).toHaveText("editor");
+  await againContext.close();
+  await adminContext.close();
+});
+
 test("signing out ends the session", async ({ page }) => {
   await signIn(page, ADMIN, PASSWORD);
   await page.getByRole("button", { name: "Sign out" }).click();
