@@ -9,37 +9,13 @@ use app::api::{
     keys::AddKey,
     team::AddUser,
 };
-use helpers::{TestApp, spawn_app};
+use helpers::{TestApp, call, session_pair, spawn_app};
 use leptos::server_fn::ServerFn;
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "correct horse battery";
 const MARKER: &str = "MARKER-secret-0123456789wxyz";
-
-async fn call(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("Accept", "application/json")
-        .form(form);
-    if let Some(cookie) = cookie {
-        request = request.header("Cookie", cookie);
-    }
-    request.send().await.expect("post")
-}
-
-fn cookie_of(response: &Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("qb_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned()
-}
 
 async fn setup(app: &TestApp) -> String {
     let response = call(
@@ -50,7 +26,7 @@ async fn setup(app: &TestApp) -> String {
     )
     .await;
     assert!(response.status().is_success(), "{}", response.status());
-    let admin = cookie_of(&response);
+    let admin = session_pair(&response);
     let response = call(
         app,
         AddKey::PATH,
@@ -221,7 +197,7 @@ async fn viewers_see_the_page_but_cannot_change_rules_or_send_test_mail() {
     )
     .await;
     assert!(response.status().is_success());
-    let viewer = cookie_of(
+    let viewer = session_pair(
         &call(
             &app,
             Login::PATH,

@@ -14,37 +14,13 @@ use engine::{
     Store, history,
     store::snapshots::{NewSnapshot, Outcome, insert_batch},
 };
-use helpers::{TestApp, spawn_app, test_config};
+use helpers::{TestApp, call, session_pair, spawn_app, test_config};
 use leptos::server_fn::ServerFn;
 use reqwest::{Response, StatusCode};
 
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "MARKER-secret-0123456789wxyz";
-
-async fn call(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("Accept", "application/json")
-        .form(form);
-    if let Some(cookie) = cookie {
-        request = request.header("Cookie", cookie);
-    }
-    request.send().await.expect("post")
-}
-
-fn session_pair(response: &Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("qb_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned()
-}
 
 async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
     // As a browser asks: pages then answer visitors with a redirect to /login.

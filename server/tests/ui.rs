@@ -8,26 +8,13 @@ use app::api::{
     keys::{AddKey, UpdateKey},
     team::AddUser,
 };
-use helpers::{TestApp, spawn_app};
+use helpers::{TestApp, call, spawn_app};
 use leptos::server_fn::ServerFn;
 use reqwest::{Response, StatusCode};
 
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "correct horse battery";
 const MARKER: &str = "MARKER-secret-0123456789wxyz";
-
-/// Posts a server function's form the way the hydrated app does (JSON answer).
-async fn call(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("Accept", "application/json")
-        .form(form);
-    if let Some(cookie) = cookie {
-        request = request.header("Cookie", cookie);
-    }
-    request.send().await.expect("post")
-}
 
 /// `name=value` of the response's session cookie.
 fn session_cookie(response: &Response) -> Option<String> {

@@ -19,11 +19,12 @@ use engine::{
     vendors::{ClientSettings, VendorClient},
 };
 use leptos::server_fn::ServerFn;
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use secrecy::SecretString;
 use simulator::{SimulatorHandle, SimulatorOptions};
 
-use crate::helpers::{TestApp, spawn_app, test_config};
+pub use crate::helpers::call;
+use crate::helpers::{TestApp, session_pair, spawn_app, test_config};
 
 pub const ADMIN: &str = "admin@example.com";
 pub const PASSWORD: &str = "correct horse battery";
@@ -75,36 +76,7 @@ pub async fn seeded_app() -> Seeded {
 }
 
 /// Posts a server function's form the way the hydrated app does (JSON answer).
-pub async fn call(
-    app: &TestApp,
-    path: &str,
-    cookie: Option<&str>,
-    form: &[(&str, &str)],
-) -> Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("Accept", "application/json")
-        .form(form);
-    if let Some(cookie) = cookie {
-        request = request.header("Cookie", cookie);
-    }
-    request.send().await.expect("post")
-}
-
-fn session_pair(response: &Response) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("qb_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
-}
-
-async fn sign_up_admin(app: &TestApp) -> String {
+pub async fn sign_up_admin(app: &TestApp) -> String {
     let response = call(
         app,
         SetupAdmin::PATH,

@@ -33,6 +33,37 @@ impl TestApp {
     }
 }
 
+/// Posts a server function's form the way the hydrated app does (JSON answer).
+pub async fn call(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("Accept", "application/json")
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    request.send().await.expect("post")
+}
+
+/// `qb_session=…` of the response's session cookie, ready for a `Cookie` header.
+pub fn session_pair(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("qb_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
 pub fn test_config(data_dir: &TempDir) -> Config {
     Config {
         listen_addr: "127.0.0.1:0".parse().expect("addr"),
