@@ -129,6 +129,58 @@ impl RuleKind {
         }
     }
 
+    /// The rule back from its [`signature`](Self::signature) (what alert states
+    /// store), `None` for a signature this version does not know.
+    pub fn from_signature(signature: &str) -> Option<Self> {
+        fn threshold<T: std::str::FromStr>(rest: &str) -> Option<Threshold<T>> {
+            let (warning, critical) = rest.split_once(':')?;
+            Some(Threshold {
+                warning: warning.parse().ok()?,
+                critical: match critical {
+                    "" => None,
+                    critical => Some(critical.parse().ok()?),
+                },
+            })
+        }
+        let (kind, rest) = signature.split_once(':').unwrap_or((signature, ""));
+        match kind {
+            "percent_used" => {
+                let t = threshold::<u32>(rest)?;
+                Some(Self::PercentUsed(Threshold {
+                    warning: Percent {
+                        hundredths: t.warning,
+                    },
+                    critical: t.critical.map(|hundredths| Percent { hundredths }),
+                }))
+            }
+            "remaining_below" => threshold::<i64>(rest).map(Self::RemainingBelow),
+            "forecast" => Some(Self::Forecast {
+                within_days: match rest {
+                    "reset" => None,
+                    days => Some(days.parse().ok()?),
+                },
+            }),
+            "key_failing" if rest.is_empty() => Some(Self::KeyFailing),
+            _ => None,
+        }
+    }
+
+    /// What a firing alert of this rule means at `severity`, in words: the step it
+    /// crossed (`95 % used` when a 80 %/95 % rule is critical), not the whole rule.
+    pub fn firing_text(&self, severity: Severity) -> String {
+        fn step<T: Copy>(t: &Threshold<T>, severity: Severity) -> T {
+            match (severity, t.critical) {
+                (Severity::Critical, Some(critical)) => critical,
+                _ => t.warning,
+            }
+        }
+        match self {
+            Self::PercentUsed(t) => format!("{} used", whole(step(t, severity))),
+            Self::RemainingBelow(t) => format!("fewer than {} left", thousands(step(t, severity))),
+            Self::Forecast { .. } | Self::KeyFailing => self.describe(),
+        }
+    }
+
     /// In words, for the Alerts page and the e-mail.
     pub fn describe(&self) -> String {
         match self {
@@ -445,6 +497,66 @@ mod tests {
             emails: "ops@example.com".to_owned(),
             ..RuleForm::default()
         }
+    }
+
+    #[test]
+    fn a_signature_gives_back_its_rule_and_a_firing_alert_names_the_step_crossed() {
+        let rules = [
+            RuleKind::PercentUsed(Threshold {
+                warning: Percent { hundredths: 8_000 },
+                critical: Some(Percent { hundredths: 9_500 }),
+            }),
+            RuleKind::PercentUsed(Threshold {
+                warning: Percent { hundredths: 9_250 },
+                critical: None,
+            }),
+            RuleKind::RemainingBelow(Threshold {
+                warning: 5_000,
+                critical: Some(500),
+            }),
+            RuleKind::RemainingBelow(Threshold {
+                warning: 100,
+                critical: None,
+            }),
+            RuleKind::Forecast { within_days: None },
+            RuleKind::Forecast {
+                within_days: Some(7),
+            },
+            RuleKind::KeyFailing,
+        ];
+        for rule in rules {
+            assert_eq!(RuleKind::from_signature(&rule.signature()), Some(rule));
+        }
+        for unknown in [
+            "",
+            "percent_used",
+            "percent_used:x:",
+            "forecast:soon",
+            "key_failing:1",
+            "bogus:1:2",
+        ] {
+            assert_eq!(RuleKind::from_signature(unknown), None, "{unknown:?}");
+        }
+        let [percent, percent_one, remaining, remaining_one, forecast, ..] = rules;
+        assert_eq!(percent.firing_text(Severity::Critical), "95 % used");
+        assert_eq!(percent.firing_text(Severity::Warning), "80 % used");
+        assert_eq!(percent_one.firing_text(Severity::Critical), "92.50 % used");
+        assert_eq!(
+            remaining.firing_text(Severity::Critical),
+            "fewer than 500 left"
+        );
+        assert_eq!(
+            remaining.firing_text(Severity::Warning),
+            "fewer than 5,000 left"
+        );
+        assert_eq!(
+            remaining_one.firing_text(Severity::Critical),
+            "fewer than 100 left"
+        );
+        assert_eq!(
+            forecast.firing_text(Severity::Warning),
+            "runs out before the period resets"
+        );
     }
 
     #[test]

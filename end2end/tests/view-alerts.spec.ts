@@ -4,7 +4,7 @@
 import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { Page } from "@playwright/test";
-import { test, expect, openHydrated } from "./fixtures";
+import { test, expect, openHydrated, baseUrl } from "./fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -72,6 +72,35 @@ test("a near-limit key fires an alert that is e-mailed and shown with its delive
   await openHydrated(page, "/keys");
   const row = page.locator("#key-table tbody tr", { hasText: "North gate" });
   await expect(row.locator(".key-alert .alert-badge")).toHaveText(/warning|critical/);
+
+  // The overview row names the firing alert and links to the Alerts page.
+  await openHydrated(page, "/");
+  const overviewRow = page.locator("#overview-table tbody tr", { hasText: "North gate" });
+  const alert = overviewRow.locator(".row-alerts .row-alert");
+  await expect(alert).toHaveText(/^(warning: 80 % used|critical: 95 % used)$/);
+  await expect(alert).toHaveAttribute("href", "/alerts");
+  await expect(alert).toHaveAttribute("title", /calls left/);
+  const severity = (await alert.textContent())!.split(":")[0];
+  await expect(overviewRow).toHaveAttribute("data-status", severity);
+});
+
+test("the overview shows the firing alert without JavaScript too", async ({ browser, page }) => {
+  await signIn(page);
+  const context = await browser.newContext({
+    javaScriptEnabled: false,
+    storageState: await page.context().storageState(),
+  });
+  try {
+    const plain = await context.newPage();
+    await plain.goto(baseUrl() + "/?status=");
+    const row = plain.locator("#overview-table tbody tr", { hasText: "North gate" });
+    await expect(row.locator(".row-alert")).toHaveText(/^(warning: 80 % used|critical: 95 % used)$/);
+    await row.locator(".row-alert").click();
+    await expect(plain).toHaveURL(/\/alerts$/);
+    await expect(plain.locator("#active-alerts tr", { hasText: "North gate" }).first()).toBeVisible();
+  } finally {
+    await context.close();
+  }
 });
 
 test("an editor adds a rule with a refused value first, in place", async ({ page }) => {
@@ -89,4 +118,35 @@ test("an editor adds a rule with a refused value first, in place", async ({ page
   await form.locator("input[name='rule[warning]']").fill("5000");
   await form.getByRole("button", { name: "Add rule" }).click();
   await expect(group.locator(".rule-text", { hasText: "fewer than 5,000 left" })).toBeVisible();
+});
+
+test("a new alert appears on the overview row in place after Poll now", async ({ page, context }) => {
+  await signIn(page);
+  await openHydrated(page, "/");
+  const row = page.locator("#overview-table tbody tr", { hasText: "North gate" });
+  await expect(row.locator(".row-alert").first()).toBeVisible();
+  await expect(row.locator(".row-alert", { hasText: "50 % used" })).toHaveCount(0);
+  // A reload would lose this.
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+  // Meanwhile, in another tab, an editor adds a stricter rule.
+  const other = await context.newPage();
+  await openHydrated(other, "/alerts");
+  const group = other.locator(".rule-group", { hasText: "North gate" });
+  await group.getByText("Add a rule", { exact: true }).click();
+  const form = group.locator("form.rule-form").last();
+  await form.locator("select[name='rule[kind]']").selectOption("percent_used");
+  await form.locator("input[name='rule[warning]']").fill("50");
+  await form.locator("input[name='rule[emails]']").fill("ops@example.test");
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(group.locator(".rule-text", { hasText: "50 % used" })).toBeVisible();
+  await other.close();
+
+  // The rules are judged after the key's next poll; a click that meets a scheduled
+  // poll running is refused ("a poll is already running"), so it may take two.
+  await expect(async () => {
+    await row.getByRole("button", { name: "Poll now" }).click();
+    await expect(row.locator(".row-alert", { hasText: "warning: 50 % used" })).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 25_000 });
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
 });

@@ -1,18 +1,24 @@
-//! Every key at a glance: its newest figures, status and forecast, one row per key and
-//! one per StructOCR account pool, with totals per vendor. Read in one query
-//! (`store::overview::rows`); filtering and sorting happen here, on the rows.
+//! Every key at a glance: its newest figures, status, forecast and firing alerts, one
+//! row per key and one per StructOCR account pool, with totals per vendor. Read in one
+//! query (`store::overview::rows`) plus the firing alert states; filtering and sorting
+//! happen here, on the rows.
 
-use std::{cmp::Ordering, collections::BTreeMap};
+use std::{
+    cmp::Ordering,
+    collections::{BTreeMap, HashMap},
+};
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Forecast, ForecastUnknown, KeyId, KeyStatus, OverviewQuery, Percent, Scope, SortColumn,
-    UsageReading, Vendor, VendorDetails,
+    AlertLevel, Forecast, ForecastUnknown, KeyId, KeyStatus, OverviewQuery, Percent, RuleKind,
+    Scope, Severity, SortColumn, UsageReading, Vendor, VendorDetails,
 };
 
 use crate::{
-    Store, forecast,
-    store::{forecasts, overview::OverviewDbRow},
+    Store,
+    alerts::quota_subject,
+    forecast,
+    store::{alerts::StateRow, forecasts, overview::OverviewDbRow},
 };
 
 /// When a key counts as running low. One place, so per-key alert rules can replace
@@ -108,6 +114,23 @@ pub struct OverviewRow {
     pub last_error: Option<String>,
     /// Failed polls in a row.
     pub failures: i64,
+    /// The alerts firing on this row's subject, most severe first: a pool row has
+    /// its account's alerts, a key row its own (a key inside a pool only those about
+    /// the key itself, such as failing).
+    pub alerts: Vec<RowAlert>,
+}
+
+/// A firing alert, as a row shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowAlert {
+    pub severity: Severity,
+    /// The step of the rule that was crossed, in words: `95 % used`.
+    pub text: String,
+    /// The figure when it was last judged: `412 calls left (4 %)`.
+    pub summary: String,
+    pub since: DateTime<Utc>,
+    /// About the quota (not "key failing"): such an alert raises the row's status.
+    pub about_quota: bool,
 }
 
 impl OverviewRow {
@@ -148,7 +171,8 @@ pub struct Overview {
     pub all_rows: usize,
 }
 
-/// Reads every key in one query and builds the view the query asks for.
+/// Reads every key in one query (and the firing alerts in another) and builds the
+/// view the query asks for.
 pub async fn load(
     store: &Store,
     query: &OverviewQuery,
@@ -156,12 +180,14 @@ pub async fn load(
     now: DateTime<Utc>,
 ) -> Result<Overview, sqlx::Error> {
     let rows = crate::store::overview::rows(store.pool()).await?;
-    Ok(build(rows, query, thresholds, now))
+    let firing = crate::store::alerts::firing(store.pool()).await?;
+    Ok(build(rows, &firing, query, thresholds, now))
 }
 
-/// The pure part of [`load`].
+/// The pure part of [`load`]: `firing` are the alert states not `ok`.
 pub fn build(
     db_rows: Vec<OverviewDbRow>,
+    firing: &[StateRow],
     query: &OverviewQuery,
     thresholds: &StatusThresholds,
     now: DateTime<Utc>,
@@ -182,6 +208,9 @@ pub fn build(
             .map(str::to_owned)
     };
 
+    let mut alerts = alerts_by_subject(firing);
+    let mut take_alerts = |subject: &str| alerts.remove(subject).unwrap_or_default();
+
     let mut rows = Vec::with_capacity(db_rows.len());
     let mut pools: BTreeMap<String, Vec<PoolMember>> = BTreeMap::new();
     for db in &db_rows {
@@ -193,8 +222,18 @@ pub fn build(
             .reading
             .as_deref()
             .and_then(|json| serde_json::from_str::<UsageReading>(json).ok());
-        let row = key_row(db, vendor, reading.as_ref(), thresholds, now);
-        match pooled(db) {
+        let mut row = key_row(db, vendor, reading.as_ref(), thresholds, now);
+        row.alerts = take_alerts(&format!("key:{}", db.id));
+        let pool = pooled(db);
+        if pool.is_none() && vendor == Vendor::StructOcr {
+            // A StructOCR key alone on its account: its quota alerts are the account's.
+            row.alerts.extend(take_alerts(&quota_subject(
+                db.id,
+                &db.vendor,
+                db.account_ref.as_deref(),
+            )));
+        }
+        match pool {
             Some(account) => {
                 // The account's forecast, worked out from this key's account figures.
                 let forecast = row.forecast;
@@ -209,8 +248,18 @@ pub fn build(
         }
     }
     for (account, members) in pools {
-        rows.push(pool_row(&account, &members, thresholds));
+        let mut pool = pool_row(&account, &members, thresholds);
+        pool.alerts = take_alerts(&quota_subject(0, Vendor::StructOcr.slug(), Some(&account)));
+        rows.push(pool);
         rows.extend(members.into_iter().map(|member| member.row));
+    }
+    for row in &mut rows {
+        row.alerts.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.text.cmp(&b.text))
+        });
+        row.status = raised_by_alerts(row.status, &row.alerts);
     }
     let all_rows = rows.len();
     rows.retain(|row| matches(row, query));
@@ -221,6 +270,44 @@ pub fn build(
         totals,
         owners,
         all_rows,
+    }
+}
+
+/// The firing states grouped by subject, each as a row shows it.
+fn alerts_by_subject(firing: &[StateRow]) -> HashMap<&str, Vec<RowAlert>> {
+    let mut out: HashMap<&str, Vec<RowAlert>> = HashMap::new();
+    for state in firing {
+        let AlertLevel::Firing(severity) = state.level() else {
+            continue;
+        };
+        let kind = RuleKind::from_signature(&state.rule_sig);
+        out.entry(state.subject.as_str())
+            .or_default()
+            .push(RowAlert {
+                severity,
+                text: kind.map_or_else(|| state.rule_text.clone(), |k| k.firing_text(severity)),
+                summary: state.summary.clone(),
+                since: state.since,
+                about_quota: kind.is_some_and(|k| k.is_about_quota()),
+            });
+    }
+    out
+}
+
+/// A quota alert firing on a row makes its status at least as bad, so the status
+/// (and the status filter, and the totals' counts) agrees with the alerts shown,
+/// also for rules stricter than the default 80 %/95 %. Failing, unverified and
+/// disabled rows keep their status: it says more than the alert.
+fn raised_by_alerts(status: KeyStatus, alerts: &[RowAlert]) -> KeyStatus {
+    let worst = alerts
+        .iter()
+        .filter(|alert| alert.about_quota)
+        .map(|alert| alert.severity)
+        .max();
+    match (status, worst) {
+        (KeyStatus::Ok | KeyStatus::Warning, Some(Severity::Critical)) => KeyStatus::Critical,
+        (KeyStatus::Ok, Some(Severity::Warning)) => KeyStatus::Warning,
+        (status, _) => status,
     }
 }
 
@@ -274,6 +361,7 @@ fn key_row(
         status,
         last_error: last_error(db),
         failures: db.failures.unwrap_or(0),
+        alerts: Vec::new(),
     }
 }
 
@@ -359,6 +447,7 @@ fn pool_row(account: &str, members: &[PoolMember], thresholds: &StatusThresholds
         status,
         last_error: None,
         failures: 0,
+        alerts: Vec::new(),
     }
 }
 
@@ -627,6 +716,7 @@ mod tests {
         );
         let overview = build(
             vec![first, second, solo],
+            &[],
             &OverviewQuery {
                 sort: SortColumn::Label,
                 ..OverviewQuery::default()
@@ -687,7 +777,13 @@ mod tests {
         let build_with = |pairs: &[(&str, &str)]| {
             let (query, ignored) = OverviewQuery::from_pairs(pairs.iter().copied());
             assert!(ignored.is_empty());
-            build(rows.clone(), &query, &StatusThresholds::default(), now())
+            build(
+                rows.clone(),
+                &[],
+                &query,
+                &StatusThresholds::default(),
+                now(),
+            )
         };
         let labels = |overview: &Overview| -> Vec<String> {
             overview.rows.iter().map(|r| r.label.clone()).collect()
@@ -737,6 +833,7 @@ mod tests {
         row.reading_at = Some(now() - chrono::TimeDelta::days(2));
         let overview = build(
             vec![row],
+            &[],
             &OverviewQuery::default(),
             &StatusThresholds::default(),
             now(),
@@ -745,5 +842,143 @@ mod tests {
             overview.rows[0].forecast,
             Forecast::Unknown(ForecastUnknown::Stale)
         );
+    }
+
+    fn firing(subject: &str, rule: &RuleKind, level: &str, key: i64) -> StateRow {
+        StateRow {
+            subject: subject.to_owned(),
+            rule_sig: rule.signature(),
+            subject_label: String::new(),
+            rule_text: rule.describe(),
+            key_id: Some(key),
+            level: level.to_owned(),
+            period_id: String::new(),
+            summary: "412 calls left (4 %)".to_owned(),
+            since: now(),
+            evaluated_at: now(),
+            notified_at: Some(now()),
+        }
+    }
+
+    #[test]
+    fn firing_alerts_sit_on_their_row_and_raise_its_status() {
+        let half = RuleKind::PercentUsed(domain::Threshold {
+            warning: Percent { hundredths: 5_000 },
+            critical: Some(Percent { hundredths: 9_000 }),
+        });
+        let forecast = RuleKind::Forecast { within_days: None };
+        // 60 % used: "ok" by the default thresholds, but a 50 % rule fires.
+        let busy = db_row(
+            1,
+            Vendor::PlateRecognizerCloud,
+            "busy",
+            Some(&pr_reading(600, 1_000)),
+        );
+        let calm = db_row(
+            2,
+            Vendor::PlateRecognizerCloud,
+            "calm",
+            Some(&pr_reading(10, 1_000)),
+        );
+        let mut a = db_row(
+            3,
+            Vendor::StructOcr,
+            "ocr-a",
+            Some(&structocr_reading(2_000, 1)),
+        );
+        a.account_ref = Some("acme".into());
+        let mut b = db_row(
+            4,
+            Vendor::StructOcr,
+            "ocr-b",
+            Some(&structocr_reading(2_000, 1)),
+        );
+        b.account_ref = Some("acme".into());
+        let solo = db_row(
+            5,
+            Vendor::StructOcr,
+            "solo",
+            Some(&structocr_reading(100, 1)),
+        );
+        let states = [
+            firing("key:1", &half, "warning", 1),
+            firing("key:1", &forecast, "warning", 1),
+            firing("account:structocr:acme", &half, "critical", 3),
+            // The failing rule is about the key, even inside a pool; it does not
+            // raise a quota status.
+            firing("key:4", &RuleKind::KeyFailing, "critical", 4),
+            firing("account:structocr:key-5", &forecast, "warning", 5),
+            firing("key:2", &half, "ok", 2),
+        ];
+        let rows = vec![busy, calm, a, b, solo];
+        let overview = build(
+            rows.clone(),
+            &states,
+            &OverviewQuery {
+                sort: SortColumn::Label,
+                ..OverviewQuery::default()
+            },
+            &StatusThresholds::default(),
+            now(),
+        );
+        let row = |label: &str| {
+            overview
+                .rows
+                .iter()
+                .find(|r| r.label == label)
+                .unwrap_or_else(|| panic!("{label}"))
+        };
+        let texts = |label: &str| -> Vec<(Severity, String)> {
+            row(label)
+                .alerts
+                .iter()
+                .map(|a| (a.severity, a.text.clone()))
+                .collect()
+        };
+        assert_eq!(
+            texts("busy"),
+            [
+                (Severity::Warning, "50 % used".to_owned()),
+                (
+                    Severity::Warning,
+                    "runs out before the period resets".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(row("busy").status, KeyStatus::Warning);
+        assert_eq!(row("busy").alerts[0].summary, "412 calls left (4 %)");
+        assert!(texts("calm").is_empty());
+        assert_eq!(row("calm").status, KeyStatus::Ok);
+        assert_eq!(
+            texts("Account acme (2 keys)"),
+            [(Severity::Critical, "90 % used".to_owned())]
+        );
+        assert_eq!(row("Account acme (2 keys)").status, KeyStatus::Critical);
+        assert!(
+            texts("ocr-a").is_empty(),
+            "the pool's alert is on the pool row"
+        );
+        assert_eq!(
+            texts("ocr-b"),
+            [(
+                Severity::Critical,
+                "key rejected or vendor API changed".to_owned()
+            )]
+        );
+        assert_eq!(row("ocr-b").status, KeyStatus::Ok);
+        assert_eq!(
+            texts("solo"),
+            [(
+                Severity::Warning,
+                "runs out before the period resets".to_owned()
+            )]
+        );
+        assert_eq!(row("solo").status, KeyStatus::Warning);
+        // The status filter agrees with the alerts shown.
+        let (query, _) = OverviewQuery::from_pairs([("status", "warning")]);
+        let warning = build(rows, &states, &query, &StatusThresholds::default(), now());
+        let labels: Vec<&str> = warning.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["busy", "solo"]);
+        assert_eq!(warning.totals[0].warning + warning.totals[1].warning, 2);
     }
 }

@@ -197,6 +197,8 @@ async fn the_key_page_shows_the_latest_reading_charts_csv_link_and_raw_reply() {
     assert!(html.contains("<details"));
     assert!(html.contains("count_engine1"));
     assert!(!html.contains(SECRET));
+    // The next scheduled poll, a date and time in the team's time zone.
+    assert!(html.contains("Next poll: 20"), "{html}");
 
     // The range lives in the URL.
     let html = get(

@@ -101,6 +101,76 @@ async fn every_key_shows_its_figures_status_forecast_and_last_error() {
 }
 
 #[tokio::test]
+async fn a_firing_alert_shows_on_its_row_linking_to_the_alerts_page_and_nowhere_else() {
+    let team = team_with_keys().await;
+    let (_, before) = team.get("/", Some(&team.admin)).await;
+    assert!(
+        !row_of(&before, "Gate South").contains("class=\"row-alert "),
+        "nothing fires before the rules are judged"
+    );
+    team.evaluate_alerts().await;
+    let (status, html) = team.get("/", Some(&team.admin)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // 93-99 % used against the default 80 %/95 % rule: warning or critical, named by
+    // the step crossed, linking to the Alerts page; its row's status agrees.
+    let south = row_of(&html, "Gate South");
+    let at = south
+        .find("class=\"row-alert alert-")
+        .unwrap_or_else(|| panic!("a firing alert on the near-limit row: {south}"));
+    let link = &south[south[..at].rfind("<a ").expect("link start")..];
+    let link = &link[..link.find("</a>").expect("link end")];
+    assert!(link.contains("href=\"/alerts\""), "{link}");
+    assert!(
+        link.contains("calls left"),
+        "the figure in the tooltip: {link}"
+    );
+    let text = text_of(link);
+    let severity = match text.as_str() {
+        "warning: 80 % used" => "warning",
+        "critical: 95 % used" => "critical",
+        other => panic!("{other:?}: {south}"),
+    };
+    assert!(
+        south.contains(&format!("data-status=\"{severity}\"")),
+        "{south}"
+    );
+
+    // The healthy key and the disabled one show none.
+    for healthy in ["Gate North", "Old archive"] {
+        let row = row_of(&html, healthy);
+        assert!(!row.contains("class=\"row-alert "), "{healthy}: {row}");
+    }
+    // The status filter keeps the alerting row.
+    let (_, filtered) = team
+        .get(&format!("/?status={severity}"), Some(&team.admin))
+        .await;
+    assert!(row_of(&filtered, "Gate South").contains("class=\"row-alert "));
+    assert!(!filtered.contains(">Gate North<"));
+    assert!(!html.contains(SECRET_MARKER));
+
+    // The JSON API carries the same alerts.
+    let (status, body) = team.get("/api/v1/keys", Some(&team.admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let keys = json["keys"].as_array().expect("keys");
+    let by_label = |label: &str| {
+        keys.iter()
+            .find(|k| k["label"] == label)
+            .unwrap_or_else(|| panic!("{label} in {body}"))
+    };
+    let alerts = by_label("Gate South")["alerts"].as_array().expect("alerts");
+    assert_eq!(alerts.len(), 1, "{body}");
+    assert_eq!(alerts[0]["severity"], severity);
+    assert!(
+        by_label("Gate North")["alerts"]
+            .as_array()
+            .expect("alerts")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn filters_and_sort_live_in_the_url() {
     let team = team_with_keys().await;
     let page = |query: &'static str| {
@@ -193,4 +263,19 @@ async fn a_team_without_keys_is_told_how_to_start() {
     let (status, html) = team.get("/", Some(&team.admin)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("No keys yet."), "{html}");
+}
+
+/// The text of an HTML fragment, tags (and the renderer's `<!>` markers) left out.
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            ch if !in_tag => out.push(ch),
+            _ => {}
+        }
+    }
+    out
 }

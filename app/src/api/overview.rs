@@ -2,7 +2,7 @@
 //! URL says. Dates and numbers arrive formatted (team time zone) so the browser shows
 //! exactly what the server rendered.
 
-use domain::{KeyStatus, OverviewQuery, Vendor};
+use domain::{KeyStatus, OverviewQuery, Severity, Vendor};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,18 @@ pub struct OverviewRowView {
     pub last_error: Option<String>,
     /// When it was last polled (RFC 3339, UTC), for scripts and tests.
     pub polled_at: Option<String>,
+    /// Alerts firing on this row, most severe first.
+    pub alerts: Vec<RowAlertView>,
+}
+
+/// A firing alert on an overview row: `critical: 95 % used`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowAlertView {
+    pub severity: Severity,
+    /// The rule's step that was crossed, in words.
+    pub text: String,
+    /// The figure when it was last judged and since when it fires, for a tooltip.
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,10 +117,10 @@ mod server {
     use domain::OverviewQuery;
     use engine::{
         display,
-        overview::{Overview, OverviewRow, RowSubject, VendorTotal},
+        overview::{Overview, OverviewRow, RowAlert, RowSubject, VendorTotal},
     };
 
-    use super::{OverviewData, OverviewRowView, VendorTotalView};
+    use super::{OverviewData, OverviewRowView, RowAlertView, VendorTotalView};
 
     const NONE: &str = "—";
 
@@ -183,6 +195,23 @@ mod server {
             polled_at: row
                 .polled_at
                 .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            alerts: row
+                .alerts
+                .into_iter()
+                .map(|alert| alert_view(alert, tz))
+                .collect(),
+        }
+    }
+
+    fn alert_view(alert: RowAlert, tz: Tz) -> RowAlertView {
+        RowAlertView {
+            severity: alert.severity,
+            detail: format!(
+                "{} · firing since {}",
+                alert.summary,
+                display::date_time(alert.since, tz)
+            ),
+            text: alert.text,
         }
     }
 

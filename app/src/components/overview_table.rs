@@ -2,7 +2,7 @@ use domain::{OverviewQuery, SortColumn};
 use leptos::prelude::*;
 
 use crate::{
-    api::overview::OverviewRowView,
+    api::overview::{OverviewRowView, RowAlertView},
     components::{forecast_label::ForecastLabel, status_badge::StatusBadge, usage_bar::UsageBar},
 };
 
@@ -68,6 +68,7 @@ pub fn OverviewTable(
                         {header(SortColumn::Resets, "Resets on")}
                         {header(SortColumn::Forecast, "Forecast")}
                         {header(SortColumn::Status, "Status")}
+                        <th>"Alerts"</th>
                         {header(SortColumn::Age, "Data age")}
                         <th>"Last error"</th>
                         {has_actions.then(|| view! { <th>"Poll"</th> })}
@@ -102,9 +103,26 @@ fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
             <td class="resets-on">{row.resets_on}</td>
             <td><ForecastLabel text=row.forecast kind=row.forecast_kind/></td>
             <td><StatusBadge status=row.status/></td>
+            <td class="row-alerts"><FiringAlerts alerts=row.alerts/></td>
             <td class="data-age" title=row.data_time>{row.data_age}</td>
             <td class="last-error">{row.last_error.unwrap_or_default()}</td>
             {action}
         </tr>
     }
+}
+
+/// The alerts firing on a row, each a link to the Alerts page: `critical: 95 % used`.
+#[component]
+fn FiringAlerts(alerts: Vec<RowAlertView>) -> impl IntoView {
+    alerts
+        .into_iter()
+        .map(|alert| {
+            let severity = alert.severity.as_str();
+            view! {
+                <a href="/alerts" class=format!("row-alert alert-{severity}") title=alert.detail>
+                    <span class="alert-severity">{severity}</span>": "{alert.text}
+                </a>
+            }
+        })
+        .collect_view()
 }

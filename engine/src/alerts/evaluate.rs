@@ -75,6 +75,18 @@ pub fn subject_of_key(key: &KeyRow, scope: Scope) -> String {
     subject_of(key.id, &key.vendor, key.account_ref.as_deref(), scope)
 }
 
+/// The subject of a key's quota alerts, from its columns: `key:<id>`, except for
+/// StructOCR, whose credit (and so its quota alerts) belongs to the account's pool
+/// (`account_ref`, or the key alone when it names none).
+pub fn quota_subject(id: i64, vendor: &str, account_ref: Option<&str>) -> String {
+    let scope = if vendor == Vendor::StructOcr.slug() {
+        Scope::Account
+    } else {
+        Scope::Key
+    };
+    subject_of(id, vendor, account_ref, scope)
+}
+
 fn subject_of(id: i64, vendor: &str, account_ref: Option<&str>, scope: Scope) -> String {
     match scope {
         Scope::Key => format!("key:{id}"),

@@ -22,7 +22,7 @@ use chrono::TimeDelta;
 use tokio::sync::Notify;
 
 pub use email::{AlertEmail, render_test};
-pub use evaluate::{EvaluationReport, evaluate, subject_of_key};
+pub use evaluate::{EvaluationReport, evaluate, quota_subject, subject_of_key};
 pub use mailer::{MailError, Mailer, MailerConfigError, SmtpSecurity, SmtpSettings};
 pub use rules::{delete_rule, firing_by_key, save_rule, set_key_account};
 pub use worker::{DeliveryReport, RetryBackoff, deliver_due, queue_test_email, run_outbox_worker};

@@ -10,7 +10,7 @@ use axum::{
     routing::get,
 };
 use chrono::{DateTime, Utc};
-use domain::{Forecast, HistoryRange, KeyId, KeyStatus, OverviewQuery, Scope, Vendor};
+use domain::{Forecast, HistoryRange, KeyId, KeyStatus, OverviewQuery, Scope, Severity, Vendor};
 use engine::{
     Store,
     auth::{
@@ -159,6 +159,18 @@ struct KeyJson {
     polled_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
     failures: i64,
+    /// Alerts firing on this key or pool, most severe first.
+    alerts: Vec<AlertJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct AlertJson {
+    severity: Severity,
+    /// The rule's step that was crossed, in words: `95 % used`.
+    rule: String,
+    /// The figure when it was last judged: `412 calls left (4 %)`.
+    summary: String,
+    since: DateTime<Utc>,
 }
 
 impl From<OverviewRow> for KeyJson {
@@ -189,6 +201,16 @@ impl From<OverviewRow> for KeyJson {
             polled_at: row.polled_at,
             last_error: row.last_error,
             failures: row.failures,
+            alerts: row
+                .alerts
+                .into_iter()
+                .map(|alert| AlertJson {
+                    severity: alert.severity,
+                    rule: alert.text,
+                    summary: alert.summary,
+                    since: alert.since,
+                })
+                .collect(),
         }
     }
 }

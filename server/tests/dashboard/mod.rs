@@ -127,6 +127,25 @@ impl Seeded {
             .expect("cycle");
     }
 
+    /// Evaluates every key's alert rules as the running server does after a stored
+    /// poll batch (the test poller has no alert settings, so a poll alone does not).
+    pub async fn evaluate_alerts(&self) {
+        let keys: Vec<KeyId> = engine::store::keys::list(self.store.pool())
+            .await
+            .expect("keys")
+            .into_iter()
+            .map(|key| KeyId(key.id))
+            .collect();
+        engine::alerts::evaluate(
+            &self.store,
+            &engine::alerts::AlertSettings::default(),
+            &keys,
+            Utc::now(),
+        )
+        .await
+        .expect("alerts evaluated");
+    }
+
     /// A user of this role, signed in: their cookie.
     pub async fn user(&self, email: &str, role: &str) -> String {
         let response = call(
