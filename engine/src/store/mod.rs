@@ -11,6 +11,7 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod accounts;
 pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
