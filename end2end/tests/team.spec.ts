@@ -69,6 +69,41 @@ test("an admin adds a key and sees it only masked", async ({ page }) => {
   await expect(row.locator(".status")).toHaveText("enabled");
 });
 
+test("verify now asks the vendor and says what it answered, in plain words", async ({ page }) => {
+  await signIn(page, ADMIN, PASSWORD);
+  await openHydrated(page, "/keys");
+  const form = page.locator("#add-key-form");
+  const add = async (label: string, secret: string) => {
+    await form.getByLabel("Vendor").selectOption("structocr");
+    await form.getByLabel("Label").fill(label);
+    await form.getByLabel("Secret (API key)").fill(secret);
+    await form.getByLabel("Base URL (optional)").fill(process.env.E2E_SIMULATOR_URL!);
+    await form.getByRole("button", { name: "Add key" }).click();
+    await expect(page.locator("#key-table tbody tr", { hasText: label })).toBeVisible();
+  };
+  await add("Checked StructOCR", "verify-e2e-good-0001");
+  await add("Refused StructOCR", "invalid-e2e-key-0002");
+
+  const good = page.locator("#key-table tbody tr", { hasText: "Checked StructOCR" });
+  await good.getByRole("button", { name: "Verify now" }).click();
+  await expect(good.locator(".verify-result")).toContainText("Verified");
+  await expect(good.locator(".verify-result")).toContainText("the vendor answered:");
+  await expect(good.locator(".key-polling")).toContainText("Last poll");
+  await expect(good.locator(".key-polling")).toContainText("Next: 20");
+
+  const refused = page.locator("#key-table tbody tr", { hasText: "Refused StructOCR" });
+  await refused.getByRole("button", { name: "Verify now" }).click();
+  await expect(refused.locator(".verify-result")).toContainText("failed");
+  await expect(refused.locator(".verify-result")).toContainText("rejected the key");
+  expect(await page.content()).not.toContain("invalid-e2e-key-0002");
+
+  // Nothing more to poll for these two in the other tests.
+  for (const row of [good, refused]) {
+    await row.getByRole("button", { name: "Disable" }).click();
+    await expect(row.locator(".status")).toHaveText("disabled");
+  }
+});
+
 test("the add-key form works without JavaScript", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

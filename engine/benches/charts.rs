@@ -72,15 +72,21 @@ fn main() {
         let kinds: [(&str, charts::ChartData); 3] = [
             (
                 "usage",
-                charts::usage_chart(&history, period, "Main OCR", "conversions"),
+                charts::usage_chart(
+                    &history,
+                    period,
+                    "Main OCR",
+                    "conversions",
+                    chrono_tz::Tz::UTC,
+                ),
             ),
             (
                 "remaining",
-                charts::remaining_chart(&history, "Main OCR", "conversions"),
+                charts::remaining_chart(&history, "Main OCR", "conversions", chrono_tz::Tz::UTC),
             ),
             (
                 "consumption",
-                charts::consumption_chart(&history, "Main OCR", "conversions"),
+                charts::consumption_chart(&history, "Main OCR", "conversions", chrono_tz::Tz::UTC),
             ),
         ];
         for (kind, data) in kinds {

@@ -45,6 +45,11 @@ pub struct Config {
     /// Never serialised, and its `Debug` is redacted.
     #[serde(skip_serializing)]
     pub master_key: Option<MasterKeyText>,
+    /// The key `rotate-master-key` moves to when `master_key` comes from the
+    /// environment (there is no key file to write the new key to). Loaded beside
+    /// `master_key`, so the server keeps working while a rotation is under way.
+    #[serde(skip_serializing)]
+    pub master_key_next: Option<MasterKeyText>,
     /// The address people use to reach Quotaboard (`https://quota.example.com`).
     /// An `https` URL makes session cookies `Secure` with the `__Host-` prefix.
     pub public_url: Option<String>,
@@ -159,6 +164,22 @@ impl PartialEq for SmtpPassword {
     }
 }
 
+/// Checks the shape of a configured master key; never echoes its value.
+fn parse_master_key(
+    key: Option<&MasterKeyText>,
+    variable: &'static str,
+) -> Result<Option<crate::secrets::MasterKey>, ConfigError> {
+    key.map(|key| {
+        crate::secrets::MasterKey::from_base64(&key.0).map_err(|_| {
+            ConfigError::single(
+                variable,
+                "must be the base64 encoding of exactly 32 bytes (for example the output of `openssl rand -base64 32`)",
+            )
+        })
+    })
+    .transpose()
+}
+
 /// The master key as configured (base64 text). Parsed into a key by
 /// `engine::secrets`; checked for shape when the configuration loads.
 #[derive(Clone, Deserialize)]
@@ -190,6 +211,7 @@ impl Default for Config {
             db_busy_timeout_ms: 5_000,
             db_max_connections: 8,
             master_key: None,
+            master_key_next: None,
             public_url: None,
             session_idle_minutes: 12 * 60,
             session_absolute_hours: 7 * 24,
@@ -294,13 +316,22 @@ impl Config {
                 "must be a sqlite: URL (for example sqlite:///var/lib/quotaboard/quotaboard.db)",
             ));
         }
-        if let Some(key) = &self.master_key {
-            crate::secrets::MasterKey::from_base64(&key.0).map_err(|_| {
-                ConfigError::single(
-                    "QUOTABOARD_MASTER_KEY",
-                    "must be the base64 encoding of exactly 32 bytes (for example the output of `openssl rand -base64 32`)",
-                )
-            })?;
+        let current = parse_master_key(self.master_key.as_ref(), "QUOTABOARD_MASTER_KEY")?;
+        let next = parse_master_key(self.master_key_next.as_ref(), "QUOTABOARD_MASTER_KEY_NEXT")?;
+        match (current, next) {
+            (None, Some(_)) => {
+                return Err(ConfigError::single(
+                    "QUOTABOARD_MASTER_KEY_NEXT",
+                    "only applies with QUOTABOARD_MASTER_KEY; with the key file, rotate-master-key makes the new key itself",
+                ));
+            }
+            (Some(current), Some(next)) if current.id() == next.id() => {
+                return Err(ConfigError::single(
+                    "QUOTABOARD_MASTER_KEY_NEXT",
+                    "must differ from QUOTABOARD_MASTER_KEY",
+                ));
+            }
+            _ => {}
         }
         if let Some(token) = &self.metrics_token {
             use secrecy::ExposeSecret;
@@ -623,6 +654,27 @@ mod tests {
             let config = load().expect("valid key");
             assert!(config.master_key.is_some());
             assert!(!format!("{config:?}").contains(good));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn next_master_key_needs_a_current_one_and_must_differ() {
+        Jail::expect_with(|jail| {
+            let good = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+            jail.set_env("QUOTABOARD_MASTER_KEY_NEXT", good);
+            let text = load().expect_err("next without current").to_string();
+            assert!(text.contains("QUOTABOARD_MASTER_KEY_NEXT"), "{text}");
+            assert!(!text.contains(good), "{text}");
+            jail.set_env("QUOTABOARD_MASTER_KEY", good);
+            let text = load().expect_err("same key twice").to_string();
+            assert!(text.contains("must differ"), "{text}");
+            jail.set_env(
+                "QUOTABOARD_MASTER_KEY_NEXT",
+                "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
+            );
+            let config = load().expect("two different keys");
+            assert!(config.master_key_next.is_some());
             Ok(())
         });
     }

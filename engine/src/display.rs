@@ -32,6 +32,16 @@ pub fn date_time(at: DateTime<Utc>, tz: Tz) -> String {
         .to_string()
 }
 
+/// When a key is polled next, in words: the tick's time, or why there is none.
+pub fn next_poll(next: crate::poller::NextPoll, tz: Tz) -> String {
+    use crate::poller::NextPoll;
+    match next {
+        NextPoll::At(at) => date_time(at, tz),
+        NextPoll::KeyDisabled => "not polled while disabled".to_owned(),
+        NextPoll::PollingOff => "scheduled polling is off".to_owned(),
+    }
+}
+
 /// `12,345` (and `-1,200`).
 pub fn count(value: i128) -> String {
     let digits = value.unsigned_abs().to_string();

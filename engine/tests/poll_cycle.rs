@@ -422,7 +422,7 @@ async fn outcomes_are_stored_as_they_arrive_not_at_the_end_of_the_cycle() {
 
 #[tokio::test]
 async fn poll_now_and_the_scheduled_cycle_never_overlap_and_progress_shows_each_key() {
-    use engine::poller::{PollBusy, PollService};
+    use engine::poller::{PollBusy, PollPlan, PollService};
 
     let w = world().await;
     let quick = w.add_key("structocr", "quick", "healthy-quick-key").await;
@@ -430,7 +430,12 @@ async fn poll_now_and_the_scheduled_cycle_never_overlap_and_progress_shows_each_
     let slow = w
         .add_key("platerecognizer", "slow", "fault-timeout-slow")
         .await;
-    let polls = PollService::new(w.store.clone(), w.secrets.clone(), w.poller.clone());
+    let polls = PollService::new(
+        w.store.clone(),
+        w.secrets.clone(),
+        w.poller.clone(),
+        PollPlan::from_config(&engine::Config::default()),
+    );
 
     polls
         .start(Selection::All, "editor@example.com")
@@ -478,4 +483,81 @@ async fn poll_now_and_the_scheduled_cycle_never_overlap_and_progress_shows_each_
     polls
         .start(Selection::Key(quick), "editor@example.com")
         .expect("started again");
+}
+
+/// "Verify now": one key, answered at once, stored like any poll; a refused key is
+/// said in plain words and not retried; only editors may ask.
+#[tokio::test]
+async fn verify_now_answers_for_one_key_and_stores_the_answer() {
+    use engine::poller::{PollPlan, PollService, VerifyError};
+
+    let w = world().await;
+    let good = w
+        .add_key("structocr", "good", "healthy-verify-key-0001")
+        .await;
+    let refused = w
+        .add_key("structocr", "refused", "invalid-verify-key-0002")
+        .await;
+    let polls = PollService::new(
+        w.store.clone(),
+        w.secrets.clone(),
+        w.poller.clone(),
+        PollPlan::from_config(&Config::default()),
+    );
+
+    let line = polls.verify(&Actor::Cli, good).await.expect("answered");
+    assert_eq!(line.outcome, "ok", "{line:?}");
+    assert!(line.summary.contains(" / "), "{}", line.summary);
+    let line = polls.verify(&Actor::Cli, refused).await.expect("answered");
+    assert_eq!(line.outcome, "error");
+    assert_eq!(line.attempts, 1, "a refused key is not retried");
+    assert!(
+        line.summary.contains("rejected the key"),
+        "{}",
+        line.summary
+    );
+    assert!(!line.summary.contains("invalid-verify-key-0002"));
+    // Both answers are stored, so the key's status follows.
+    let stored = snapshots::latest_for(w.store.pool(), refused)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.outcome, "error");
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM snapshots").await,
+        2,
+        "one row per verification"
+    );
+
+    // A viewer may not; a missing key is "not found", not a poll failure.
+    let viewer = team::create_user(
+        &w.store,
+        &Actor::Cli,
+        team::NewUser {
+            email: "viewer@example.com".into(),
+            role: domain::Role::Viewer,
+            password: SecretString::from("correct horse battery staple".to_owned()),
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("viewer");
+    let viewer = engine::store::users::get(w.store.pool(), viewer)
+        .await
+        .expect("get")
+        .expect("exists");
+    let refused_to_viewer = polls.verify(&Actor::User(viewer), good).await;
+    assert!(
+        matches!(refused_to_viewer, Err(VerifyError::Forbidden(_))),
+        "{refused_to_viewer:?}"
+    );
+    let missing = polls.verify(&Actor::Cli, KeyId(9_999)).await;
+    assert!(
+        matches!(
+            missing,
+            Err(VerifyError::Team(team::TeamError::NotFound { .. }))
+        ),
+        "{missing:?}"
+    );
+    assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 2);
 }

@@ -474,6 +474,112 @@ async fn rotation_interrupted_after_the_check_value_finishes_on_the_next_run() {
     assert!(!dir.path().join("master.key.next").exists());
 }
 
+fn env_keys(current: &str, next: Option<&str>, dir: &TempDir) -> Config {
+    Config {
+        master_key: Some(engine::config::MasterKeyText(secret(current))),
+        master_key_next: next.map(|n| engine::config::MasterKeyText(secret(n))),
+        ..config(dir)
+    }
+}
+
+#[tokio::test]
+async fn rotation_with_environment_keys_moves_every_secret_to_the_next_key() {
+    const OLD: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const NEW: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old_only = env_keys(OLD, None, &dir);
+    let store = Store::open(&old_only).await.expect("store");
+    let secrets = Secrets::load(&old_only, &store).await.expect("secrets");
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            team::create_key(
+                &store,
+                &secrets,
+                &Actor::Cli,
+                key_input("structocr", &format!("k{n}"), &format!("env-secret-{n:04}")),
+                now(),
+            )
+            .await
+            .expect("create"),
+        );
+    }
+
+    // Without the next key there is nothing to rotate to: a clear error, no change.
+    let error = rotate_master_key(&old_only, &store, AuditActor::Cli, RotationLimit::Unlimited)
+        .await
+        .expect_err("needs the next key");
+    assert!(
+        matches!(error, SecretsError::RotationNeedsNextKey),
+        "{error}"
+    );
+    assert!(error.to_string().contains("QUOTABOARD_MASTER_KEY_NEXT"));
+    assert!(!error.to_string().contains(OLD));
+
+    // Interrupted half way: the server loads both keys and opens every secret.
+    let both = env_keys(OLD, Some(NEW), &dir);
+    let report = rotate_master_key(
+        &both,
+        &store,
+        AuditActor::Cli,
+        RotationLimit::StopAfterRows(2),
+    )
+    .await
+    .expect("partial");
+    assert!(!report.finished && report.from_environment);
+    let mid = Secrets::load(&both, &store)
+        .await
+        .expect("mid-rotation load");
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            stored_secret(&store, &mid, *id).await.expect("opens"),
+            format!("env-secret-{n:04}")
+        );
+    }
+    // The old key alone can no longer open the moved rows, and says which key to add.
+    let error = Secrets::load(&old_only, &store)
+        .await
+        .expect_err("half moved");
+    assert!(
+        error.to_string().contains("QUOTABOARD_MASTER_KEY_NEXT"),
+        "{error}"
+    );
+
+    let report = rotate_master_key(&both, &store, AuditActor::Cli, RotationLimit::Unlimited)
+        .await
+        .expect("resumed");
+    assert!(report.finished);
+    assert_eq!(report.resealed, 2);
+    // No key file appears: the keys live in the environment.
+    assert!(!dir.path().join("master.key").exists());
+    assert!(!dir.path().join("master.key.next").exists());
+
+    // Both variables still set (before the operator swaps them): the new key seals.
+    let after = Secrets::load(&both, &store).await.expect("both set");
+    assert_eq!(after.primary_id(), report.new_key_id);
+    // The new key alone, as QUOTABOARD_MASTER_KEY: every secret opens.
+    let new_only = env_keys(NEW, None, &dir);
+    let swapped = Secrets::load(&new_only, &store)
+        .await
+        .expect("new key alone");
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            stored_secret(&store, &swapped, *id).await.expect("opens"),
+            format!("env-secret-{n:04}")
+        );
+    }
+    // The old key alone is now the wrong key.
+    let error = Secrets::load(&old_only, &store).await.expect_err("old key");
+    assert!(
+        matches!(error, SecretsError::WrongMasterKey { .. }),
+        "{error}"
+    );
+    let in_use = keys::master_key_ids_in_use(store.pool())
+        .await
+        .expect("ids");
+    assert_eq!(in_use, vec![report.new_key_id.clone()]);
+}
+
 #[tokio::test]
 async fn the_eleventh_failed_login_is_refused_even_with_the_right_password() {
     let dir = tempfile::tempdir().expect("tempdir");

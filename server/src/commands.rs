@@ -165,9 +165,18 @@ pub async fn rotate(config: &Config) -> anyhow::Result<()> {
     if !report.finished {
         bail!("rotation stopped early; run rotate-master-key again to finish");
     }
-    println!(
-        "master key rotated to {}; {} secret(s) re-encrypted. Restart the server to use it.",
-        report.new_key_id, report.resealed
-    );
+    if report.from_environment {
+        println!(
+            "master key rotated to {}; {} secret(s) re-encrypted. Now set QUOTABOARD_MASTER_KEY \
+             to the value of QUOTABOARD_MASTER_KEY_NEXT, unset QUOTABOARD_MASTER_KEY_NEXT and \
+             restart the server.",
+            report.new_key_id, report.resealed
+        );
+    } else {
+        println!(
+            "master key rotated to {}; {} secret(s) re-encrypted. Restart the server to use it.",
+            report.new_key_id, report.resealed
+        );
+    }
     Ok(())
 }

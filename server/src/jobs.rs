@@ -9,7 +9,7 @@ use engine::{
     auth::SessionSettings,
     history::{Retention, maintain},
     jobs::JobSpec,
-    poller::{PollIntervals, PollService, Poller, PollerSettings, Selection},
+    poller::{PollService, Poller, PollerSettings, Selection},
     vendors::{ClientSettings, VendorClient},
 };
 
@@ -29,7 +29,7 @@ pub fn poller_from_config(config: &Config, alerts: AlertSettings) -> anyhow::Res
 /// Every tick polls the keys that are due. A tick that finds a cycle still running
 /// (a scheduled one, or "Poll now") is skipped and logged by the shared guard.
 pub fn poll_job(config: &Config, polls: PollService) -> JobSpec {
-    let intervals = PollIntervals::from_config(config);
+    let intervals = polls.plan().intervals().clone();
     JobSpec {
         name: "poll",
         schedule: config.poll_schedule.clone(),

@@ -8,7 +8,7 @@ use engine::{
     alerts::{AlertSettings, Mailer, RetryBackoff, run_outbox_worker},
     auth::SessionSettings,
     jobs::{JobSpec, Scheduler},
-    poller::PollService,
+    poller::{PollPlan, PollService},
     secrets::Secrets,
 };
 use leptos::config::{Env, LeptosOptions};
@@ -50,6 +50,7 @@ impl Application {
             store.clone(),
             secrets.clone(),
             poller_from_config(&config, alerts.clone())?,
+            PollPlan::from_config(&config),
         );
         let state = AppState {
             leptos_options,

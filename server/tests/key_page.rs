@@ -6,6 +6,7 @@ mod helpers;
 use app::api::{
     auth::{Login, SetupAdmin},
     keys::{AddKey, UpdateKey},
+    settings::SetTeamTimeZone,
     team::AddUser,
 };
 use chrono::{TimeDelta, Utc};
@@ -196,6 +197,8 @@ async fn the_key_page_shows_the_latest_reading_charts_csv_link_and_raw_reply() {
     assert!(html.contains("<details"));
     assert!(html.contains("count_engine1"));
     assert!(!html.contains(SECRET));
+    // The next scheduled poll, a date and time in the team's time zone.
+    assert!(html.contains("Next poll: 20"), "{html}");
 
     // The range lives in the URL.
     let html = get(
@@ -427,4 +430,93 @@ async fn the_poll_interval_is_edited_on_the_key_form_with_validation() {
     assert!(html.contains("value=\"90\""), "{html}");
     assert!(edit("").await.status().is_success());
     assert_eq!(stored().await, None, "blank is the vendor's default again");
+}
+
+/// `(label, x)` of every x-axis time label (`HH:MM`) of a chart.
+fn time_labels(svg: &str) -> Vec<(String, f64)> {
+    let doc = roxmltree::Document::parse(svg).expect("svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| {
+            let text = n.text()?.trim().to_owned();
+            let is_time = text.len() == 5 && text.as_bytes()[2] == b':';
+            let x: f64 = n.attribute("x")?.parse().ok()?;
+            is_time.then_some((text, x))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn charts_are_labelled_in_the_team_time_zone() {
+    let s = seeded().await;
+    let path = format!("/keys/{}/chart.svg?kind=remaining&range=24h", s.key);
+    let chart = |cookie: String| {
+        let app = &s.app;
+        let path = path.clone();
+        async move {
+            get(app, &path, Some(&cookie))
+                .await
+                .text()
+                .await
+                .expect("svg")
+        }
+    };
+    let utc = chart(s.viewer.clone()).await;
+    assert!(utc.contains("time (UTC)"), "{utc}");
+
+    let response = call(
+        &s.app,
+        SetTeamTimeZone::PATH,
+        Some(&s.admin),
+        &[("time_zone", "Asia/Kolkata")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let before = Utc::now();
+    let kolkata = chart(s.viewer.clone()).await;
+    let after = Utc::now();
+
+    // The axis and the text alternative name the zone and give local times.
+    assert!(kolkata.contains("time (Asia/Kolkata)"), "{kolkata}");
+    assert!(!kolkata.contains("(UTC)"), "{kolkata}");
+    let local = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&chrono_tz::Asia::Kolkata)
+            .format("%-d %b %Y %H:%M")
+            .to_string()
+    };
+    assert!(
+        [before, after]
+            .iter()
+            .any(|at| kolkata.contains(&format!("to {} (Asia/Kolkata)", local(*at)))),
+        "{kolkata}"
+    );
+
+    // Both charts show the same 24 hours and label local 00:00, 06:00, 12:00 and
+    // 18:00; in Kolkata (UTC+05:30) each of those comes 5 h 30 min before the UTC one.
+    let utc_labels = time_labels(&utc);
+    let local_labels = time_labels(&kolkata);
+    for labels in [&utc_labels, &local_labels] {
+        let mut texts: Vec<&str> = labels.iter().map(|(t, _)| t.as_str()).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts, ["00:00", "06:00", "12:00", "18:00"], "{labels:?}");
+    }
+    let x_of = |labels: &[(String, f64)], text: &str| {
+        labels
+            .iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, x)| *x)
+            .expect("label")
+    };
+    // Pixels per hour: neighbouring labels are six hours apart.
+    let mut xs: Vec<f64> = utc_labels.iter().map(|(_, x)| *x).collect();
+    xs.sort_by(f64::total_cmp);
+    let per_hour = (xs[1] - xs[0]) / 6.0;
+    assert!(per_hour > 1.0, "{utc_labels:?}");
+    let x0 = x_of(&utc_labels, "00:00");
+    let shift = (x0 - x_of(&local_labels, "00:00")) / per_hour;
+    assert!(
+        (shift.rem_euclid(24.0) - 5.5).abs() < 0.25,
+        "local midnight is {shift} h before UTC midnight, not 5.5 h"
+    );
 }

@@ -192,15 +192,66 @@ fn rotate_master_key_keeps_keys_usable_through_the_cli() {
     );
     let out = run(dir.path(), &["key", "list"], "", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // With the environment key set, rotation explains why it cannot run.
+}
+
+#[test]
+fn rotate_master_key_with_environment_keys_through_the_cli() {
+    const OLD: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const NEW: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let add = [
+        "key",
+        "add",
+        "--vendor",
+        "structocr",
+        "--label",
+        "a",
+        "--secret-stdin",
+    ];
+    let out = run(dir.path(), &add, MARKER, &[("QUOTABOARD_MASTER_KEY", OLD)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Without QUOTABOARD_MASTER_KEY_NEXT it says what to set.
     let out = run(
         dir.path(),
         &["rotate-master-key"],
         "",
-        &[(
-            "QUOTABOARD_MASTER_KEY",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        )],
+        &[("QUOTABOARD_MASTER_KEY", OLD)],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("QUOTABOARD_MASTER_KEY_NEXT"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        &["rotate-master-key"],
+        "",
+        &[
+            ("QUOTABOARD_MASTER_KEY", OLD),
+            ("QUOTABOARD_MASTER_KEY_NEXT", NEW),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("1 secret(s) re-encrypted"), "{said}");
+    assert!(said.contains("set QUOTABOARD_MASTER_KEY"), "{said}");
+    assert!(!said.contains(OLD) && !said.contains(NEW), "{said}");
+    assert!(!dir.path().join("data/master.key").exists());
+    // After the swap the new key alone reads the key.
+    let out = run(
+        dir.path(),
+        &["key", "list"],
+        "",
+        &[("QUOTABOARD_MASTER_KEY", NEW)],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&MARKER[MARKER.len() - 4..]));
+    let out = run(
+        dir.path(),
+        &["key", "list"],
+        "",
+        &[("QUOTABOARD_MASTER_KEY", OLD)],
     );
     assert!(!out.status.success());
 }

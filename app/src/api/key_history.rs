@@ -24,6 +24,8 @@ pub struct KeyPageData {
     pub raw_reply: Option<String>,
     /// `November 2026: 12,345 of 300,000 conversions`.
     pub closeouts: Vec<String>,
+    /// When the scheduler polls it next, in words.
+    pub next_poll: String,
     pub can_edit: bool,
 }
 
@@ -52,6 +54,19 @@ pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
     let now = chrono::Utc::now();
     let unit = engine::charts::unit(key.vendor);
     let latest = snapshots::latest_for(store.pool(), key.id).await?;
+    let next_poll = display::next_poll(
+        expect_context::<engine::poller::PollService>()
+            .plan()
+            .next_poll(
+                key.id,
+                key.vendor,
+                key.poll_interval_minutes.map(i64::from),
+                key.enabled,
+                latest.as_ref().map(|row| row.polled_at),
+                now,
+            ),
+        tz,
+    );
     let raw_reply = latest.as_ref().and_then(|row| row.raw_reply_pretty());
     let forecast = forecasts::for_key(store.pool(), key.id)
         .await?
@@ -137,6 +152,7 @@ pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
         forecast,
         raw_reply,
         closeouts,
+        next_poll,
         can_edit,
     })
 }

@@ -22,6 +22,27 @@ pub struct KeyView {
     pub masked_secret: Option<String>,
     /// The most severe firing alert: (`warning`/`critical`, what it says).
     pub alert: Option<(String, String)>,
+    /// How the latest poll went; `None` before the first one.
+    pub last_check: Option<CheckView>,
+    /// When the scheduler polls it next, in words ("2026-12-14 09:45 CET").
+    pub next_poll: String,
+}
+
+/// One poll's outcome as the Keys page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub ok: bool,
+    /// When, in the team's time zone.
+    pub at: String,
+    /// The figures or the failure, in plain words.
+    pub text: String,
+}
+
+/// What "Verify now" found for one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyView {
+    pub key_id: i64,
+    pub check: CheckView,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +65,8 @@ fn view(key: engine::team::KeySummary) -> KeyView {
         enabled: key.enabled,
         masked_secret: key.secret.map(|s| s.to_string()),
         alert: None,
+        last_check: None,
+        next_poll: String::new(),
     }
 }
 
@@ -52,8 +75,17 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
     let actor = crate::errors::require(domain::Role::Viewer)?;
     let can_edit = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
+    let polls = expect_context::<engine::poller::PollService>();
     let keys = engine::team::list_keys(&store, &actor).await?;
     let alerts = engine::alerts::firing_by_key(&store).await?;
+    let tz = engine::display::team_time_zone(&store).await?;
+    let checks: std::collections::HashMap<i64, _> =
+        engine::store::snapshots::last_checks(store.pool())
+            .await?
+            .into_iter()
+            .map(|check| (check.key_id, check))
+            .collect();
+    let now = chrono::Utc::now();
     Ok(KeysData {
         keys: keys
             .into_iter()
@@ -61,10 +93,72 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
                 let alert = alerts
                     .get(&key.id.0)
                     .map(|(severity, text)| (severity.as_str().to_owned(), text.clone()));
-                KeyView { alert, ..view(key) }
+                let check = checks.get(&key.id.0);
+                let next_poll = engine::display::next_poll(
+                    polls.plan().next_poll(
+                        key.id,
+                        key.vendor,
+                        key.poll_interval_minutes.map(i64::from),
+                        key.enabled,
+                        check.map(|c| c.polled_at),
+                        now,
+                    ),
+                    tz,
+                );
+                let last_check = check.map(|c| CheckView {
+                    ok: c.outcome == "ok",
+                    at: engine::display::date_time(c.polled_at, tz),
+                    text: match (c.outcome.as_str(), &c.error_message) {
+                        ("ok", _) => "the vendor answered".to_owned(),
+                        (_, Some(message)) => message.clone(),
+                        (outcome, None) => outcome.to_owned(),
+                    },
+                });
+                KeyView {
+                    alert,
+                    last_check,
+                    next_poll,
+                    ..view(key)
+                }
             })
             .collect(),
         can_edit,
+    })
+}
+
+/// "Verify now": asks the vendor about one key at once and says what it answered,
+/// or why it failed, in plain words. The answer is stored like any poll.
+#[server]
+pub async fn verify_key(id: i64) -> Result<VerifyView, AppError> {
+    use engine::poller::VerifyError;
+
+    let actor = crate::errors::require(domain::Role::Editor)?;
+    let store = expect_context::<engine::Store>();
+    let polls = expect_context::<engine::poller::PollService>();
+    let line = match polls.verify(&actor, domain::KeyId(id)).await {
+        Ok(line) => line,
+        Err(VerifyError::Team(error)) => return Err(error.into()),
+        Err(VerifyError::Forbidden(forbidden)) => {
+            return Err(engine::team::TeamError::Forbidden(forbidden).into());
+        }
+        Err(error @ (VerifyError::Cycle(_) | VerifyError::NoAnswer)) => {
+            return Err(crate::errors::internal(&error));
+        }
+    };
+    let tz = engine::display::team_time_zone(&store).await?;
+    let ok = line.outcome == "ok";
+    let text = match line.outcome {
+        "ok" => format!("the vendor answered: {} used", line.summary),
+        "skipped" => format!("not asked: {}", line.summary),
+        _ => line.summary,
+    };
+    Ok(VerifyView {
+        key_id: id,
+        check: CheckView {
+            ok,
+            at: engine::display::date_time(chrono::Utc::now(), tz),
+            text,
+        },
     })
 }
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::keys::{KeyView, SetKeyEnabled};
+use crate::api::keys::{CheckView, KeyView, SetKeyEnabled, VerifyKey};
 
 /// The keys, one row each, with the secret masked. Editors get per-row controls;
 /// viewers none at all.
@@ -10,13 +10,14 @@ pub fn KeyTable(
     keys: Vec<KeyView>,
     can_edit: bool,
     toggle: ServerAction<SetKeyEnabled>,
+    verify: ServerAction<VerifyKey>,
 ) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="empty-state">"No keys yet."</p> }.into_any();
     }
     let rows = keys
         .into_iter()
-        .map(|key| view! { <KeyRow key can_edit toggle/> })
+        .map(|key| view! { <KeyRow key can_edit toggle verify/> })
         .collect_view();
     view! {
         <table class="data-table" id="key-table">
@@ -30,6 +31,7 @@ pub fn KeyTable(
                     <th>"Monthly limit"</th>
                     <th>"Status"</th>
                     <th>"Alert"</th>
+                    <th>"Polling"</th>
                     {can_edit.then(|| view! { <th>"Actions"</th> })}
                 </tr>
             </thead>
@@ -40,7 +42,12 @@ pub fn KeyTable(
 }
 
 #[component]
-fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> impl IntoView {
+fn KeyRow(
+    key: KeyView,
+    can_edit: bool,
+    toggle: ServerAction<SetKeyEnabled>,
+    verify: ServerAction<VerifyKey>,
+) -> impl IntoView {
     let id = key.id;
     let enabled = key.enabled;
     view! {
@@ -65,6 +72,14 @@ fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> 
                     None => view! { <span class="muted">"ok"</span> }.into_any(),
                 }}
             </td>
+            <td class="key-polling">
+                {match key.last_check {
+                    Some(check) => view! { <CheckLine check prefix="Last poll"/> }.into_any(),
+                    None => view! { <span class="muted">"never polled"</span> }.into_any(),
+                }}
+                <br/>
+                <span class="next-poll">{format!("Next: {}", key.next_poll)}</span>
+            </td>
             {can_edit.then(|| view! {
                 <td class="row-actions">
                     <ActionForm action=toggle attr:class="inline-form">
@@ -74,10 +89,59 @@ fn KeyRow(key: KeyView, can_edit: bool, toggle: ServerAction<SetKeyEnabled>) -> 
                             {if enabled { "Disable" } else { "Enable" }}
                         </button>
                     </ActionForm>
+                    <ActionForm action=verify attr:class="inline-form">
+                        <input type="hidden" name="id" value=id/>
+                        <button type="submit" class="button-secondary">"Verify now"</button>
+                    </ActionForm>
                     <A href=format!("/keys/{id}/edit") attr:class="button-link">"Edit"</A>
                     <A href=format!("/keys?delete={id}") attr:class="button-link danger-link">"Delete"</A>
+                    <VerifyResult id verify/>
                 </td>
             })}
         </tr>
+    }
+}
+
+/// "Verify now"'s answer for this row, while it runs and after.
+#[component]
+fn VerifyResult(id: i64, verify: ServerAction<VerifyKey>) -> impl IntoView {
+    let mine = move || {
+        verify
+            .input()
+            .read()
+            .as_ref()
+            .is_some_and(|input| input.id == id)
+    };
+    let answer = move || match verify.value().get() {
+        Some(Ok(found)) if found.key_id == id => Some(found.check),
+        _ => None,
+    };
+    view! {
+        <p class="verify-result" role="status" aria-live="polite">
+            {move || {
+                if verify.pending().get() && mine() {
+                    view! { <span class="muted">"Asking the vendor…"</span> }.into_any()
+                } else if let Some(check) = answer() {
+                    view! { <CheckLine check prefix="Verified"/> }.into_any()
+                } else {
+                    ().into_any()
+                }
+            }}
+        </p>
+    }
+}
+
+/// `Last poll 2026-12-14 09:30 CET: ok, the vendor answered` (or the error).
+#[component]
+fn CheckLine(check: CheckView, prefix: &'static str) -> impl IntoView {
+    let (class, word) = if check.ok {
+        ("check check-ok", "ok")
+    } else {
+        ("check check-failed", "failed")
+    };
+    view! {
+        <span class=class>
+            {format!("{prefix} {}: ", check.at)}<strong>{word}</strong>{format!(", {}", check.text)}
+        </span>
     }
 }

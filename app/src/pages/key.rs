@@ -116,6 +116,7 @@ fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
             </p>
             <LatestReading latest=key.latest.clone()/>
             {key.forecast.clone().map(|f| view! { <p class="forecast">{f}</p> })}
+            <p class="hint next-poll">{format!("Next poll: {}", key.next_poll)}</p>
         </header>
         <nav class="range-nav" aria-label="Chart range">{ranges}</nav>
         <div class="charts">

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::keys::{AddKey, DeleteKey, SetKeyEnabled, list_keys},
+    api::keys::{AddKey, DeleteKey, SetKeyEnabled, VerifyKey, list_keys},
     components::{
         access_message::{AccessMessage, redirect_visitors},
         add_key_form::AddKeyForm,
@@ -22,12 +22,14 @@ pub fn KeysPage() -> impl IntoView {
     let add = ServerAction::<AddKey>::new();
     let toggle = ServerAction::<SetKeyEnabled>::new();
     let delete = ServerAction::<DeleteKey>::new();
+    let verify = ServerAction::<VerifyKey>::new();
     let keys = Resource::new(
         move || {
             (
                 add.version().get(),
                 toggle.version().get(),
                 delete.version().get(),
+                verify.version().get(),
             )
         },
         |_| list_keys(),
@@ -47,10 +49,12 @@ pub fn KeysPage() -> impl IntoView {
             <h1>"Keys"</h1>
             <p class="page-note">
                 "Disabling a key stops polling it and keeps its usage history. "
-                "Deleting a key removes it and its usage history; the audit log keeps a record of the deletion."
+                "Deleting a key removes it and its usage history; the audit log keeps a record of the deletion. "
+                "Verify now asks the vendor about one key at once and stores the answer like any poll."
             </p>
             <FormAlert error=form_error(toggle)/>
             <FormAlert error=form_error(delete)/>
+            <FormAlert error=form_error(verify)/>
             <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
                 {move || {
                     let deleting = deleting();
@@ -63,7 +67,7 @@ pub fn KeysPage() -> impl IntoView {
                                     .map(|key| view! { <DeleteKeyConfirmation key action=delete/> });
                                 view! {
                                     {confirm}
-                                    <KeyTable keys=data.keys can_edit=data.can_edit toggle/>
+                                    <KeyTable keys=data.keys can_edit=data.can_edit toggle verify/>
                                 }
                                 .into_any()
                             }

@@ -5,12 +5,19 @@
 //! every machine. Axis lines and labels use `currentColor` and the series colours
 //! come from the theme's palette, so charts read well in light and dark themes.
 //! Every chart carries a `<title>` and a `<desc>` that says in words what it shows.
+//!
+//! Times are stored and plotted as UTC instants; what a person reads (axis ticks and
+//! labels, the consumption buckets, the words in `<desc>`) is in the team's time zone,
+//! daylight-saving changes included: a tick falls on a local round hour, a local
+//! midnight or the 1st of a local month, and a day's bar covers the local day (23 or
+//! 25 hours long on a change-over).
 
 mod lttb;
 
 use std::{fmt::Write as _, sync::OnceLock};
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 use domain::Vendor;
 use plotters::{
     prelude::*,
@@ -95,7 +102,57 @@ pub fn unit(vendor: Vendor) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     Line,
-    Bars { width: TimeDelta },
+    /// One bar per local hour or local day, from its start to the next one's.
+    Bars {
+        bucket: Bucket,
+    },
+}
+
+/// A span of local time that consumption is summed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    Hour,
+    Day,
+}
+
+impl Bucket {
+    /// The start (as a UTC instant) of the local hour or day that holds `at`.
+    pub fn start(self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        let local = at.with_timezone(&tz);
+        match self {
+            // Offsets are whole quarter hours, so the local hour starts this many
+            // seconds earlier, whatever the offset (Asia/Kolkata's hours start at :30 UTC).
+            Self::Hour => {
+                at - TimeDelta::seconds(i64::from(local.minute() * 60 + local.second()))
+                    - TimeDelta::nanoseconds(i64::from(local.nanosecond() % 1_000_000_000))
+            }
+            Self::Day => day_start(local.date_naive(), tz),
+        }
+    }
+
+    /// The start of the next bucket after the one starting at `start`.
+    pub fn next(self, start: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        match self {
+            Self::Hour => start + TimeDelta::hours(1),
+            Self::Day => {
+                let day = start.with_timezone(&tz).date_naive();
+                day.succ_opt()
+                    .map_or(start + TimeDelta::days(1), |next| day_start(next, tz))
+            }
+        }
+    }
+}
+
+/// When the local day `day` begins: its midnight, or where a daylight-saving change
+/// skips midnight (e.g. America/Santiago), its first existing minute.
+pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let midnight = day.and_time(NaiveTime::MIN);
+    (0..=4 * 24)
+        .find_map(|quarter| {
+            tz.from_local_datetime(&(midnight + TimeDelta::minutes(15 * quarter)))
+                .earliest()
+        })
+        .map_or_else(|| midnight.and_utc(), |at| at.with_timezone(&Utc))
 }
 
 /// A chart ready to draw: the points (unix seconds, value), the x range, and words.
@@ -110,6 +167,8 @@ pub struct ChartData {
     pub unit: &'static str,
     pub title: String,
     pub desc: String,
+    /// The team's time zone: ticks, labels and words are in it.
+    pub tz: Tz,
 }
 
 /// Usage since the start of the current period, over the whole period.
@@ -118,8 +177,10 @@ pub fn usage_chart(
     period: (DateTime<Utc>, DateTime<Utc>),
     label: &str,
     unit: &'static str,
+    tz: Tz,
 ) -> ChartData {
     let (start, end) = period;
+    let day = |at| day(at, tz);
     let points: Vec<(i64, f64)> = history
         .points
         .iter()
@@ -134,23 +195,26 @@ pub fn usage_chart(
         .map(|l| l as f64);
     let desc = match (points.last(), limit) {
         (Some((_, used)), Some(limit)) => format!(
-            "Usage in the billing period from {} to {} (UTC): {} of {} {unit} used ({:.1} %).",
+            "Usage in the billing period from {} to {} ({}): {} of {} {unit} used ({:.1} %).",
             day(start),
             day(end),
+            tz.name(),
             thousands(*used),
             thousands(limit),
             100.0 * used / limit.max(1.0)
         ),
         (Some((_, used)), None) => format!(
-            "Usage in the billing period from {} to {} (UTC): {} {unit} used; no limit known.",
+            "Usage in the billing period from {} to {} ({}): {} {unit} used; no limit known.",
             day(start),
             day(end),
+            tz.name(),
             thousands(*used)
         ),
         (None, _) => format!(
-            "No usage readings yet in the billing period from {} to {} (UTC).",
+            "No usage readings yet in the billing period from {} to {} ({}).",
             day(start),
-            day(end)
+            day(end),
+            tz.name()
         ),
     };
     ChartData {
@@ -162,11 +226,13 @@ pub fn usage_chart(
         unit,
         title: format!("{label}: usage this period against the limit"),
         desc,
+        tz,
     }
 }
 
 /// Remaining over the range.
-pub fn remaining_chart(history: &History, label: &str, unit: &'static str) -> ChartData {
+pub fn remaining_chart(history: &History, label: &str, unit: &'static str, tz: Tz) -> ChartData {
+    let moment = |at| moment(at, tz);
     let points: Vec<(i64, f64)> = history
         .points
         .iter()
@@ -174,17 +240,19 @@ pub fn remaining_chart(history: &History, label: &str, unit: &'static str) -> Ch
         .collect();
     let desc = match (points.first(), points.last()) {
         (Some((_, first)), Some((_, last))) => format!(
-            "Remaining {unit} from {} to {} (UTC): {} at the start, {} at the end, lowest {}.",
+            "Remaining {unit} from {} to {} ({}): {} at the start, {} at the end, lowest {}.",
             moment(history.from),
             moment(history.to),
+            tz.name(),
             thousands(*first),
             thousands(*last),
             thousands(points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min))
         ),
         _ => format!(
-            "No remaining figures from {} to {} (UTC).",
+            "No remaining figures from {} to {} ({}).",
             moment(history.from),
-            moment(history.to)
+            moment(history.to),
+            tz.name()
         ),
     };
     ChartData {
@@ -196,35 +264,38 @@ pub fn remaining_chart(history: &History, label: &str, unit: &'static str) -> Ch
         unit,
         title: format!("{label}: remaining over time"),
         desc,
+        tz,
     }
 }
 
-/// Consumption per bucket (a day, or an hour when the range is a day or less).
-pub fn consumption_chart(history: &History, label: &str, unit: &'static str) -> ChartData {
+/// Consumption per local day, or per local hour when the range is two days or less.
+pub fn consumption_chart(history: &History, label: &str, unit: &'static str, tz: Tz) -> ChartData {
+    let moment = |at| moment(at, tz);
     let bucket = if history.to - history.from <= TimeDelta::hours(48) {
-        TimeDelta::hours(1)
+        Bucket::Hour
     } else {
-        TimeDelta::days(1)
+        Bucket::Day
     };
-    let points = consumption(&history.points, bucket);
+    let points = consumption(&history.points, bucket, tz);
     let total: f64 = points.iter().map(|p| p.1).sum();
-    let per = if bucket == TimeDelta::hours(1) {
-        "hour"
-    } else {
-        "day"
+    let per = match bucket {
+        Bucket::Hour => "hour",
+        Bucket::Day => "day",
     };
     let desc = if points.is_empty() {
         format!(
-            "Not enough readings from {} to {} (UTC) to tell the consumption per {per}.",
+            "Not enough readings from {} to {} ({}) to tell the consumption per {per}.",
             moment(history.from),
-            moment(history.to)
+            moment(history.to),
+            tz.name()
         )
     } else {
         format!(
-            "{} {unit} consumed from {} to {} (UTC), {} per {per} at most.",
+            "{} {unit} consumed from {} to {} ({}), {} per {per} at most.",
             thousands(total),
             moment(history.from),
             moment(history.to),
+            tz.name(),
             thousands(points.iter().map(|p| p.1).fold(0.0, f64::max))
         )
     };
@@ -232,7 +303,7 @@ pub fn consumption_chart(history: &History, label: &str, unit: &'static str) -> 
         from: history.from,
         to: history.to,
         shape: if points.len() <= MAX_BARS {
-            Shape::Bars { width: bucket }
+            Shape::Bars { bucket }
         } else {
             Shape::Line
         },
@@ -241,18 +312,19 @@ pub fn consumption_chart(history: &History, label: &str, unit: &'static str) -> 
         unit,
         title: format!("{label}: consumption per {per}"),
         desc,
+        tz,
     }
 }
 
-/// How much was used in each bucket: the rise of the newest reading from the
-/// bucket before; after a period reset, the new period's figure. The first bucket has
-/// nothing to compare with and is left out; a falling counter counts as zero.
-pub fn consumption(points: &[HistoryPoint], bucket: TimeDelta) -> Vec<(i64, f64)> {
-    let width = bucket.num_seconds().max(1);
+/// How much was used in each local hour or day (keyed by its start): the rise of the
+/// newest reading from the bucket before; after a period reset, the new period's
+/// figure. The first bucket has nothing to compare with and is left out; a falling
+/// counter counts as zero.
+pub fn consumption(points: &[HistoryPoint], bucket: Bucket, tz: Tz) -> Vec<(i64, f64)> {
     let mut last_per_bucket: Vec<(i64, i64, Option<DateTime<Utc>>)> = Vec::new();
     for point in points {
         let Some(used) = point.used else { continue };
-        let start = point.at.timestamp().div_euclid(width) * width;
+        let start = bucket.start(point.at, tz).timestamp();
         match last_per_bucket.last_mut() {
             Some(last) if last.0 == start => *last = (start, used, point.period_start),
             _ => last_per_bucket.push((start, used, point.period_start)),
@@ -330,9 +402,12 @@ fn draw(svg: &mut String, data: &ChartData, palette: &Palette) -> Result<(), Str
         .margin_bottom(6)
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d((x0..x1).with_key_points(time_ticks(x0, x1)), y_min..y_max)
+        .build_cartesian_2d(
+            (x0..x1).with_key_points(time_ticks(x0, x1, data.tz)),
+            y_min..y_max,
+        )
         .map_err(|e| error(&e))?;
-    let x_format = |x: &i64| axis_time(*x, span);
+    let x_format = |x: &i64| axis_time(*x, span, data.tz);
     let y_format = |y: &f64| compact(*y);
     chart
         .configure_mesh()
@@ -347,9 +422,9 @@ fn draw(svg: &mut String, data: &ChartData, palette: &Palette) -> Result<(), Str
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format)
         .x_desc(if span <= TimeDelta::hours(48) {
-            "time (UTC)"
+            format!("time ({})", data.tz.name())
         } else {
-            "date (UTC)"
+            format!("date ({})", data.tz.name())
         })
         .y_desc(data.unit)
         .draw()
@@ -373,12 +448,14 @@ fn draw(svg: &mut String, data: &ChartData, palette: &Palette) -> Result<(), Str
                 ))
                 .map_err(|e| error(&e))?;
         }
-        Shape::Bars { width } => {
-            let w = width.num_seconds();
-            let gap = w / 8;
+        Shape::Bars { bucket } => {
+            let tz = data.tz;
             chart
                 .draw_series(data.points.iter().map(|(x, y)| {
-                    Rectangle::new([(x + gap, 0.0), (x + w - gap, *y)], palette.series.filled())
+                    let end = DateTime::from_timestamp(*x, 0)
+                        .map_or(x + 3_600, |start| bucket.next(start, tz).timestamp());
+                    let gap = (end - x) / 8;
+                    Rectangle::new([(x + gap, 0.0), (end - gap, *y)], palette.series.filled())
                 }))
                 .map_err(|e| error(&e))?;
         }
@@ -444,38 +521,56 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Round times for the x axis, at most about six: whole hours, days, or the 1st
-/// of months (UTC).
-fn time_ticks(from: i64, to: i64) -> Vec<i64> {
+/// Round local times for the x axis, at most about six: whole hours, midnights, or
+/// the 1st of months in `tz`. Returned as unix seconds (the plotted instants).
+fn time_ticks(from: i64, to: i64, tz: Tz) -> Vec<i64> {
     const HOUR: i64 = 3_600;
     const DAY: i64 = 86_400;
+    let (Some(first), Some(last)) = (
+        DateTime::from_timestamp(from, 0),
+        DateTime::from_timestamp(to, 0),
+    ) else {
+        return Vec::new();
+    };
     let span = (to - from).max(1);
-    let step = [
-        HOUR,
-        2 * HOUR,
-        3 * HOUR,
-        6 * HOUR,
-        12 * HOUR,
-        DAY,
-        2 * DAY,
-        7 * DAY,
-        14 * DAY,
-    ]
-    .into_iter()
-    .find(|step| span / step <= 6);
-    if let Some(step) = step {
-        // Weeks start on Monday (1970-01-05 was one; the epoch was a Thursday).
-        let offset = if step >= 7 * DAY { 4 * DAY } else { 0 };
-        let base = from - offset;
-        let first = offset
-            + base.div_euclid(step) * step
-            + if base.rem_euclid(step) == 0 { 0 } else { step };
-        return (0..)
-            .map(|i| first + i * step)
-            .take_while(|t| *t <= to)
+    if let Some(hours) = [1, 2, 3, 6, 12]
+        .into_iter()
+        .find(|h| span / (h * HOUR) <= 6)
+    {
+        // Every local hour in the range, kept when its local hour is a multiple of
+        // the step: on a daylight-saving change the repeated or skipped hour simply
+        // shows as it is on the clock.
+        let mut hour = Bucket::Hour.start(first, tz);
+        if hour < first {
+            hour += TimeDelta::hours(1);
+        }
+        let mut ticks = Vec::new();
+        while hour <= last {
+            if i64::from(hour.with_timezone(&tz).hour()) % hours == 0 {
+                ticks.push(hour.timestamp());
+            }
+            hour += TimeDelta::hours(1);
+        }
+        return ticks;
+    }
+    if let Some(days) = [1, 2, 7, 14].into_iter().find(|d| span / (d * DAY) <= 6) {
+        // Local midnights; weeks start on Monday (1970-01-05 was one).
+        let monday = NaiveDate::from_ymd_opt(1970, 1, 5).unwrap_or_default();
+        let keep = |day: NaiveDate| {
+            let n = (day - monday).num_days();
+            match days {
+                1 => true,
+                2 => n.rem_euclid(2) == 0,
+                _ => n.rem_euclid(days) == 0,
+            }
+        };
+        return local_days(first, last, tz)
+            .filter(|day| keep(*day))
+            .map(|day| day_start(day, tz).timestamp())
+            .filter(|t| (from..=to).contains(t))
             .collect();
     }
-    // Months: every one, two or three, on the 1st.
+    // Months: every one, two or three, on the local 1st.
     let months = if span <= 200 * DAY {
         1
     } else if span <= 400 * DAY {
@@ -483,31 +578,32 @@ fn time_ticks(from: i64, to: i64) -> Vec<i64> {
     } else {
         3
     };
-    let Some(start) = DateTime::from_timestamp(from, 0) else {
-        return Vec::new();
-    };
-    let mut tick = start
-        .date_naive()
-        .with_day(1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc())
-        .unwrap_or(start);
-    let mut ticks = Vec::new();
-    while tick.timestamp() <= to {
-        if tick.timestamp() >= from && tick.month0().is_multiple_of(months) {
-            ticks.push(tick.timestamp());
-        }
-        tick = tick
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(tick + TimeDelta::days(31));
-    }
-    ticks
+    local_days(first, last, tz)
+        .filter(|day| day.day() == 1 && day.month0().is_multiple_of(months))
+        .map(|day| day_start(day, tz).timestamp())
+        .filter(|t| (from..=to).contains(t))
+        .collect()
 }
 
-fn axis_time(x: i64, span: TimeDelta) -> String {
+/// The local dates from `first`'s to `last`'s, inclusive.
+fn local_days(
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    tz: Tz,
+) -> impl Iterator<Item = NaiveDate> {
+    let end = last.with_timezone(&tz).date_naive();
+    first
+        .with_timezone(&tz)
+        .date_naive()
+        .iter_days()
+        .take_while(move |day| *day <= end)
+}
+
+fn axis_time(x: i64, span: TimeDelta, tz: Tz) -> String {
     let Some(at) = DateTime::from_timestamp(x, 0) else {
         return String::new();
     };
+    let at = at.with_timezone(&tz);
     if span <= TimeDelta::hours(48) {
         at.format("%H:%M").to_string()
     } else if span <= TimeDelta::days(100) {
@@ -517,12 +613,12 @@ fn axis_time(x: i64, span: TimeDelta) -> String {
     }
 }
 
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y").to_string()
+fn day(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%-d %b %Y").to_string()
 }
 
-fn moment(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y %H:%M").to_string()
+fn moment(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%-d %b %Y %H:%M").to_string()
 }
 
 /// `12,345` style.
@@ -585,7 +681,7 @@ mod tests {
             point(at("2026-07-01T09:00:00Z"), 30, july),
             point(at("2026-07-02T09:00:00Z"), 20, july),
         ];
-        let daily = consumption(&points, TimeDelta::days(1));
+        let daily = consumption(&points, Bucket::Day, Tz::UTC);
         let values: Vec<f64> = daily.iter().map(|p| p.1).collect();
         assert_eq!(values, vec![250.0, 30.0, 0.0]);
         assert_eq!(daily[0].0, at("2026-06-30T00:00:00Z").timestamp());
@@ -594,10 +690,18 @@ mod tests {
     #[test]
     fn ticks_fall_on_round_times() {
         let t = |text: &str| at(text).timestamp();
-        let hours = time_ticks(t("2026-06-01T10:20:00Z"), t("2026-06-02T10:20:00Z"));
+        let hours = time_ticks(
+            t("2026-06-01T10:20:00Z"),
+            t("2026-06-02T10:20:00Z"),
+            Tz::UTC,
+        );
         assert!(hours.len() <= 7 && hours.len() >= 3, "{hours:?}");
         assert!(hours.iter().all(|h| h % 3_600 == 0));
-        let months = time_ticks(t("2025-11-23T12:00:00Z"), t("2026-11-23T12:00:00Z"));
+        let months = time_ticks(
+            t("2025-11-23T12:00:00Z"),
+            t("2026-11-23T12:00:00Z"),
+            Tz::UTC,
+        );
         let labels: Vec<String> = months
             .iter()
             .map(|m| {
@@ -636,7 +740,7 @@ mod tests {
                 })
                 .collect(),
         };
-        let data = usage_chart(&history, period, "Main <OCR> & co", "conversions");
+        let data = usage_chart(&history, period, "Main <OCR> & co", "conversions", Tz::UTC);
         let svg = render(&data, &Palette::LIGHT).expect("renders");
         assert!(svg.starts_with("<svg role=\"img\""), "{}", &svg[..80]);
         assert!(svg.contains("<title id=\"chart-title\">Main &lt;OCR&gt; &amp; co: usage"));
@@ -659,9 +763,189 @@ mod tests {
             to: at("2026-06-02T00:00:00Z"),
             points: Vec::new(),
         };
-        let svg =
-            render(&remaining_chart(&history, "k", "calls"), &Palette::DARK).expect("renders");
+        let svg = render(
+            &remaining_chart(&history, "k", "calls", Tz::UTC),
+            &Palette::DARK,
+        )
+        .expect("renders");
         assert!(svg.contains("No data in this range"));
         assert!(svg.contains("No remaining figures"));
+    }
+
+    fn labels(ticks: &[i64], tz: Tz, format: &str) -> Vec<String> {
+        ticks
+            .iter()
+            .map(|t| {
+                DateTime::from_timestamp(*t, 0)
+                    .expect("time")
+                    .with_timezone(&tz)
+                    .format(format)
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hour_ticks_fall_on_local_round_hours_even_at_half_hour_offsets() {
+        let t = |text: &str| at(text).timestamp();
+        let kolkata = chrono_tz::Asia::Kolkata;
+        let ticks = time_ticks(
+            t("2026-06-01T10:20:00Z"),
+            t("2026-06-02T10:20:00Z"),
+            kolkata,
+        );
+        // 24 hours: every 6 local hours, which in UTC are at half past.
+        assert_eq!(
+            labels(&ticks, kolkata, "%H:%M"),
+            ["18:00", "00:00", "06:00", "12:00"]
+        );
+        assert!(
+            ticks.iter().all(|t| t.rem_euclid(3_600) == 1_800),
+            "{ticks:?}"
+        );
+        assert_eq!(
+            axis_time(ticks[1], TimeDelta::hours(24), kolkata),
+            "00:00",
+            "labels are local too"
+        );
+        assert_eq!(
+            DateTime::from_timestamp(ticks[1], 0).expect("time"),
+            at("2026-06-01T18:30:00Z")
+        );
+    }
+
+    #[test]
+    fn ticks_and_days_follow_daylight_saving_changes() {
+        let t = |text: &str| at(text).timestamp();
+        let new_york = chrono_tz::America::New_York;
+        // US clocks go back on Sunday 1 Nov 2026 at 02:00 EDT (06:00 UTC).
+        let ticks = time_ticks(
+            t("2026-10-31T12:00:00Z"),
+            t("2026-11-02T12:00:00Z"),
+            new_york,
+        );
+        assert_eq!(
+            labels(&ticks, new_york, "%d %H:%M %Z"),
+            [
+                "31 12:00 EDT",
+                "01 00:00 EDT",
+                "01 12:00 EST",
+                "02 00:00 EST"
+            ]
+        );
+        // Midnight is 04:00 UTC before the change and 05:00 UTC after it.
+        assert_eq!(ticks[1], t("2026-11-01T04:00:00Z"));
+        assert_eq!(ticks[3], t("2026-11-02T05:00:00Z"));
+
+        // Local midnights over a week that spans the change.
+        let days = time_ticks(
+            t("2026-10-28T12:00:00Z"),
+            t("2026-11-04T12:00:00Z"),
+            new_york,
+        );
+        assert!(days.len() >= 3, "{days:?}");
+        assert!(
+            labels(&days, new_york, "%H:%M")
+                .iter()
+                .all(|l| l == "00:00"),
+            "{days:?}"
+        );
+        let utc_hours = labels(&days, Tz::UTC, "%H");
+        assert_eq!(utc_hours.first().map(String::as_str), Some("04"));
+        assert_eq!(utc_hours.last().map(String::as_str), Some("05"));
+
+        // The day of the change is 25 hours long, and its bar covers all of it.
+        let sunday = Bucket::Day.start(at("2026-11-01T15:00:00Z"), new_york);
+        assert_eq!(sunday, at("2026-11-01T04:00:00Z"));
+        assert_eq!(
+            Bucket::Day.next(sunday, new_york) - sunday,
+            TimeDelta::hours(25)
+        );
+        // The spring change (8 March 2026) makes a 23-hour day.
+        let march = Bucket::Day.start(at("2026-03-08T15:00:00Z"), new_york);
+        assert_eq!(
+            Bucket::Day.next(march, new_york) - march,
+            TimeDelta::hours(23)
+        );
+    }
+
+    #[test]
+    fn month_ticks_are_local_firsts() {
+        let t = |text: &str| at(text).timestamp();
+        let berlin = chrono_tz::Europe::Berlin;
+        let ticks = time_ticks(t("2025-11-23T12:00:00Z"), t("2026-11-23T12:00:00Z"), berlin);
+        assert_eq!(
+            labels(&ticks, berlin, "%b %d %H:%M"),
+            [
+                "Jan 01 00:00",
+                "Mar 01 00:00",
+                "May 01 00:00",
+                "Jul 01 00:00",
+                "Sep 01 00:00",
+                "Nov 01 00:00"
+            ]
+        );
+        // 1 July 00:00 in Berlin (summer time) is 22:00 UTC the day before.
+        assert!(ticks.contains(&t("2026-06-30T22:00:00Z")));
+    }
+
+    #[test]
+    fn consumption_is_summed_per_local_day() {
+        let tokyo = chrono_tz::Asia::Tokyo;
+        let june = "2026-06-01T00:00:00Z";
+        // 14:00 UTC is 23:00 in Tokyo, 16:00 UTC is 01:00 the next day there.
+        let points = vec![
+            point(at("2026-06-10T14:00:00Z"), 100, june),
+            point(at("2026-06-10T16:00:00Z"), 160, june),
+            point(at("2026-06-11T16:00:00Z"), 200, june),
+        ];
+        let daily = consumption(&points, Bucket::Day, tokyo);
+        assert_eq!(
+            daily,
+            vec![
+                (at("2026-06-10T15:00:00Z").timestamp(), 60.0),
+                (at("2026-06-11T15:00:00Z").timestamp(), 40.0)
+            ]
+        );
+        // In UTC the first two readings share a day.
+        let utc = consumption(&points, Bucket::Day, Tz::UTC);
+        assert_eq!(utc, vec![(at("2026-06-11T00:00:00Z").timestamp(), 40.0)]);
+    }
+
+    #[test]
+    fn the_description_and_axis_name_the_time_zone() {
+        let history = History {
+            resolution: Resolution::Raw,
+            from: at("2026-06-01T00:00:00Z"),
+            to: at("2026-06-02T00:00:00Z"),
+            points: (0..24)
+                .map(|h| {
+                    point(
+                        at("2026-06-01T00:00:00Z") + TimeDelta::hours(h),
+                        h * 3,
+                        "2026-06-01T00:00:00Z",
+                    )
+                })
+                .collect(),
+        };
+        let kolkata = chrono_tz::Asia::Kolkata;
+        let data = remaining_chart(&history, "k", "calls", kolkata);
+        assert!(
+            data.desc
+                .contains("from 1 Jun 2026 05:30 to 2 Jun 2026 05:30 (Asia/Kolkata)"),
+            "{}",
+            data.desc
+        );
+        let svg = render(&data, &Palette::LIGHT).expect("renders");
+        assert!(svg.contains("time (Asia/Kolkata)"), "{svg}");
+        let bars = consumption_chart(&history, "k", "calls", kolkata);
+        assert_eq!(
+            bars.shape,
+            Shape::Bars {
+                bucket: Bucket::Hour
+            }
+        );
+        // Local hours start at half past in UTC.
+        assert!(bars.points.iter().all(|p| p.0.rem_euclid(3_600) == 1_800));
     }
 }

@@ -11,9 +11,9 @@ use domain::{KeyId, Vendor};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::{PollOutcome, PollTarget, Poller, Progress, plausible};
+use super::{PollIntervals, PollOutcome, PollTarget, Poller, Progress, is_due, plausible};
 use crate::{
-    Config, Store,
+    Store,
     alerts::{self, AlertSettings},
     forecast,
     secrets::Secrets,
@@ -39,60 +39,6 @@ pub enum Selection {
     Key(KeyId),
     /// The keys whose time slot has come since their last poll (the scheduler).
     Due(PollIntervals),
-}
-
-/// How often each vendor's keys are polled (a key's own interval overrides these).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PollIntervals {
-    pub default: TimeDelta,
-    pub ocr_space: TimeDelta,
-}
-
-impl PollIntervals {
-    pub fn from_config(config: &Config) -> Self {
-        Self {
-            default: TimeDelta::minutes(i64::from(config.poll_interval_minutes)),
-            ocr_space: TimeDelta::minutes(i64::from(config.poll_interval_minutes_ocr_space)),
-        }
-    }
-
-    fn of(&self, vendor: Option<Vendor>) -> TimeDelta {
-        match vendor {
-            Some(Vendor::OcrSpace) => self.ocr_space,
-            _ => self.default,
-        }
-    }
-}
-
-/// Whether a key is due. Each key has its own fixed phase within its interval
-/// (a hash of its id), and is due once per interval at `phase + n × interval`: keys
-/// with the same interval are spread evenly over it instead of all being hit in
-/// the same second, and stay spread after a restart. A key polled by hand shortly
-/// before its slot is not polled again until at least half an interval later.
-pub fn is_due(
-    key: KeyId,
-    interval: TimeDelta,
-    last: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> bool {
-    let Some(last) = last else { return true };
-    let period = interval.num_seconds();
-    if period <= 0 {
-        return true;
-    }
-    let phase = i64::try_from(mix(key.0.unsigned_abs()) % period.unsigned_abs()).unwrap_or(0);
-    let now_s = now.timestamp();
-    let slot_s = now_s - (now_s - phase).rem_euclid(period);
-    let slot = DateTime::from_timestamp(slot_s, 0).unwrap_or(now);
-    last < slot && now - last >= interval / 2
-}
-
-/// splitmix64's finaliser: neighbouring ids get unrelated phases.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// Whether an OCR.space poll also asks for last month's final figures: on the 1st
@@ -189,9 +135,7 @@ pub async fn poll_cycle_with_progress(
             .collect();
         credentials.retain(|(id, credential)| {
             let vendor = credential.as_ref().ok().map(|c| c.vendor());
-            let interval = own
-                .get(&id.0)
-                .map_or_else(|| intervals.of(vendor), |m| TimeDelta::minutes(*m));
+            let interval = intervals.for_key(vendor, own.get(&id.0).copied());
             is_due(*id, interval, last.get(&id.0).copied(), now)
         });
     }
@@ -458,43 +402,6 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().expect("date")
-    }
-
-    #[test]
-    fn keys_polled_together_spread_over_their_interval() {
-        let interval = TimeDelta::minutes(15);
-        let start = at("2026-12-07T10:00:00Z");
-        let mut last: Vec<Option<DateTime<Utc>>> = vec![None; 1_000];
-        let mut per_tick = Vec::new();
-        // A tick a minute for two hours; the first polls every key.
-        for minute in 0..120 {
-            let now = start + TimeDelta::minutes(minute);
-            let mut due = 0;
-            for (id, last) in last.iter_mut().enumerate() {
-                if is_due(KeyId(id as i64 + 1), interval, *last, now) {
-                    if let Some(previous) = *last {
-                        assert!(now - previous >= interval / 2, "polled too soon");
-                        assert!(now - previous <= interval + TimeDelta::minutes(1));
-                    }
-                    *last = Some(now);
-                    due += 1;
-                }
-            }
-            per_tick.push(due);
-        }
-        assert_eq!(per_tick[0], 1_000);
-        // After the first interval, about 1,000 / 15 ≈ 67 keys a tick, never a crowd.
-        let settled = &per_tick[30..];
-        assert!(settled.iter().all(|n| *n < 130), "{settled:?}");
-        let total: usize = settled.iter().sum();
-        assert!((5_600..=6_400).contains(&total), "{total}");
-    }
-
-    #[test]
-    fn a_zero_interval_is_always_due() {
-        let now = at("2026-12-07T10:00:00Z");
-        assert!(is_due(KeyId(1), TimeDelta::zero(), Some(now), now));
-        assert!(is_due(KeyId(1), TimeDelta::minutes(5), None, now));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod cycle;
 mod gate;
+mod plan;
 mod plausible;
 mod progress;
 mod retry;
@@ -14,12 +15,13 @@ mod run;
 mod service;
 
 pub use cycle::{
-    CycleError, CycleLine, CycleReport, PollIntervals, Selection, is_due, poll_cycle,
-    poll_cycle_with_progress, wants_close_out,
+    CycleError, CycleLine, CycleReport, Selection, poll_cycle, poll_cycle_with_progress,
+    wants_close_out,
 };
 pub use gate::{PauseScope, VendorGate, VendorLimits};
+pub use plan::{NextPoll, PollIntervals, PollPlan, is_due};
 pub use plausible::check as check_plausible;
 pub use progress::{Progress, ProgressState};
 pub use retry::RetryPolicy;
 pub use run::{PollOutcome, PollTarget, Poller, PollerSettings, Skipped};
-pub use service::{PollBusy, PollService};
+pub use service::{PollBusy, PollService, VerifyError};

@@ -4,15 +4,19 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use domain::{KeyId, Role};
 
 use super::{
-    CycleError, CycleReport, Poller, Progress, ProgressState, Selection, poll_cycle_with_progress,
+    CycleError, CycleLine, CycleReport, PollPlan, Poller, Progress, ProgressState, Selection,
+    poll_cycle, poll_cycle_with_progress,
 };
 use crate::{
     Store,
+    auth::Forbidden,
     jobs::{Exclusive, Running},
     metrics::PollMetrics,
     secrets::Secrets,
+    team::{self, Actor, TeamError},
 };
 
 /// The guard's name in logs.
@@ -23,11 +27,26 @@ pub struct PollService {
     store: Store,
     secrets: Secrets,
     poller: Poller,
+    plan: PollPlan,
     guard: Arc<Exclusive>,
     /// The last "Poll now" (scheduled cycles, mostly a handful of due keys, do not
     /// overwrite it).
     progress: Progress,
     metrics: PollMetrics,
+}
+
+/// Why "Verify now" could not produce an answer (a vendor error is an answer: it
+/// comes back as the line's outcome, in plain words).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Team(#[from] TeamError),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+    #[error("the poll ended without an answer for this key")]
+    NoAnswer,
 }
 
 /// "Poll now" found a cycle still running.
@@ -36,11 +55,12 @@ pub struct PollService {
 pub struct PollBusy;
 
 impl PollService {
-    pub fn new(store: Store, secrets: Secrets, poller: Poller) -> Self {
+    pub fn new(store: Store, secrets: Secrets, poller: Poller, plan: PollPlan) -> Self {
         Self {
             store,
             secrets,
             poller,
+            plan,
             guard: Arc::new(Exclusive::default()),
             progress: Progress::default(),
             metrics: PollMetrics::default(),
@@ -97,6 +117,32 @@ impl PollService {
         result
     }
 
+    /// "Verify now" on the Keys page: polls one key at once, waits for the answer and
+    /// stores it like any poll (so the key's status and alerts follow). It does not
+    /// take the cycle guard: one key is a bounded amount of work, and the person who
+    /// just added a key should not wait for a long cycle to finish. The per-vendor
+    /// rate limit and any 429 pause still apply, as they live in the shared poller.
+    pub async fn verify(&self, actor: &Actor, id: KeyId) -> Result<CycleLine, VerifyError> {
+        actor.require(Role::Editor)?;
+        // Existence and role first, so a missing key is "not found", not a poll error.
+        team::key_summary(&self.store, actor, id).await?;
+        let report = poll_cycle(
+            &self.store,
+            &self.secrets,
+            &self.poller,
+            &Selection::Key(id),
+        )
+        .await?;
+        self.metrics.record(&report);
+        let line = report
+            .lines
+            .into_iter()
+            .next()
+            .ok_or(VerifyError::NoAnswer)?;
+        tracing::info!(key_id = id.0, outcome = line.outcome, "key verified");
+        Ok(line)
+    }
+
     /// The last "Poll now": running or finished, which keys are done.
     pub fn progress(&self) -> ProgressState {
         self.progress.snapshot()
@@ -110,6 +156,11 @@ impl PollService {
     /// Poll counters and durations, for `/metrics`.
     pub fn metrics(&self) -> &PollMetrics {
         &self.metrics
+    }
+
+    /// The schedule's settings, for "next poll" on the pages.
+    pub fn plan(&self) -> &PollPlan {
+        &self.plan
     }
 
     pub fn guard(&self) -> &Exclusive {

@@ -6,9 +6,10 @@
 //! as a check value (`instance_settings.master_key_check`), so a wrong key stops
 //! start-up with a clear error before anything is written.
 //!
-//! Rotation (`rotate`) writes the new key to `master.key.next` first and re-seals
-//! one row per transaction; while that file exists both keys are loaded, so the app
-//! keeps working and a second run finishes an interrupted one.
+//! Rotation (`rotate`) writes the new key to `master.key.next` first (or takes it
+//! from `QUOTABOARD_MASTER_KEY_NEXT` when the key comes from the environment) and
+//! re-seals one row per transaction; while the next key exists both keys are
+//! loaded, so the app keeps working and a second run finishes an interrupted one.
 
 mod cipher;
 pub mod key_file;
@@ -61,11 +62,10 @@ pub enum SecretsError {
     )]
     Undecryptable { key_id: KeyId },
     #[error(
-        "rotate-master-key works on the key file; QUOTABOARD_MASTER_KEY is set, so \
-         generate a new key, re-run with it as QUOTABOARD_MASTER_KEY_NEXT (not yet supported) \
-         or unset the variable and keep the key in {path}"
+        "QUOTABOARD_MASTER_KEY is set, so rotate-master-key cannot write a key file: set \
+         QUOTABOARD_MASTER_KEY_NEXT to a new key (`openssl rand -base64 32`) and run it again"
     )]
-    RotationNeedsKeyFile { path: PathBuf },
+    RotationNeedsNextKey,
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
 }
@@ -124,9 +124,13 @@ impl Secrets {
             if secrets.key(&id).is_none() {
                 return Err(SecretsError::MissingSealingKey {
                     missing: id,
-                    next: key_file::next_key_path(&config.data_dir)
-                        .display()
-                        .to_string(),
+                    next: if config.master_key.is_some() {
+                        "QUOTABOARD_MASTER_KEY_NEXT".to_owned()
+                    } else {
+                        key_file::next_key_path(&config.data_dir)
+                            .display()
+                            .to_string()
+                    },
                 });
             }
         }
@@ -170,17 +174,19 @@ impl Secrets {
 }
 
 /// The configured key(s) and how to name their source in an error. From the
-/// environment: that key only. From files: `master.key`, created when the database
+/// environment: `QUOTABOARD_MASTER_KEY`, plus `QUOTABOARD_MASTER_KEY_NEXT` during a
+/// rotation. From files: `master.key`, created when the database
 /// has no check value yet, plus `master.key.next` when a rotation is under way.
 fn load_keys(
     config: &Config,
     database_has_check: bool,
 ) -> Result<(Vec<MasterKey>, String), SecretsError> {
     if let Some(text) = &config.master_key {
-        let key = MasterKey::from_base64(&text.0).map_err(|_| SecretsError::KeyFileFormat {
-            path: PathBuf::from("QUOTABOARD_MASTER_KEY"),
-        })?;
-        return Ok((vec![key], "QUOTABOARD_MASTER_KEY".to_owned()));
+        let mut keys = vec![env_key(text, "QUOTABOARD_MASTER_KEY")?];
+        if let Some(next) = &config.master_key_next {
+            keys.push(env_key(next, "QUOTABOARD_MASTER_KEY_NEXT")?);
+        }
+        return Ok((keys, "QUOTABOARD_MASTER_KEY".to_owned()));
     }
     let path = key_file::key_path(&config.data_dir);
     let next = key_file::next_key_path(&config.data_dir);
@@ -199,4 +205,14 @@ fn load_keys(
         keys.push(key_file::read(&next)?);
     }
     Ok((keys, format!("the key file {}", path.display())))
+}
+
+/// A key from the environment (its shape was checked when the configuration loaded).
+pub(crate) fn env_key(
+    text: &crate::config::MasterKeyText,
+    variable: &str,
+) -> Result<MasterKey, SecretsError> {
+    MasterKey::from_base64(&text.0).map_err(|_| SecretsError::KeyFileFormat {
+        path: PathBuf::from(variable),
+    })
 }

@@ -6,6 +6,10 @@
 //! 2. rows are re-sealed one transaction at a time, each recording its key's id;
 //! 3. the check value switches to the new key, with an audit row;
 //! 4. `master.key.next` is renamed over `master.key`.
+//!
+//! With `QUOTABOARD_MASTER_KEY` there is no file to write: the operator supplies the
+//! new key as `QUOTABOARD_MASTER_KEY_NEXT`, steps 2 and 3 run the same way, and step
+//! 4 is theirs (make the new key `QUOTABOARD_MASTER_KEY`, drop the `_NEXT` variable).
 
 use chrono::Utc;
 use domain::KeyId;
@@ -35,6 +39,9 @@ pub struct RotationReport {
     pub resealed: usize,
     /// `false` when the limit stopped it; run it again to finish.
     pub finished: bool,
+    /// The new key came from `QUOTABOARD_MASTER_KEY_NEXT`: the operator still has to
+    /// make it `QUOTABOARD_MASTER_KEY`.
+    pub from_environment: bool,
 }
 
 pub async fn rotate_master_key(
@@ -43,14 +50,16 @@ pub async fn rotate_master_key(
     actor: AuditActor,
     limit: RotationLimit,
 ) -> Result<RotationReport, SecretsError> {
-    if config.master_key.is_some() {
-        return Err(SecretsError::RotationNeedsKeyFile {
-            path: key_file::key_path(&config.data_dir),
-        });
+    let from_environment = config.master_key.is_some();
+    if from_environment && config.master_key_next.is_none() {
+        return Err(SecretsError::RotationNeedsNextKey);
     }
     let secrets = Secrets::load(config, store).await?;
     let next_path = key_file::next_key_path(&config.data_dir);
-    let (new_key, secrets) = if next_path.exists() {
+    let (new_key, secrets) = if let Some(next) = &config.master_key_next {
+        // Loaded by `Secrets::load` beside the current key.
+        (super::env_key(next, "QUOTABOARD_MASTER_KEY_NEXT")?, secrets)
+    } else if next_path.exists() {
         // A previous run got at least as far as step 1: finish it with that key.
         (key_file::read(&next_path)?, secrets)
     } else {
@@ -71,6 +80,7 @@ pub async fn rotate_master_key(
                 new_key_id: new_key.id().to_owned(),
                 resealed,
                 finished: false,
+                from_environment,
             });
         }
         let id = KeyId(row.row.id);
@@ -106,11 +116,14 @@ pub async fn rotate_master_key(
         .await?;
     }
     tx.commit().await?;
-    key_file::promote_next(&config.data_dir)?;
+    if !from_environment {
+        key_file::promote_next(&config.data_dir)?;
+    }
     tracing::info!(new_key_id = new_key.id(), resealed, "master key rotated");
     Ok(RotationReport {
         new_key_id: new_key.id().to_owned(),
         resealed,
         finished: true,
+        from_environment,
     })
 }

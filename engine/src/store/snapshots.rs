@@ -214,6 +214,24 @@ pub async fn latest_for(
     .await
 }
 
+/// How each key's latest poll went, without its reading: for the Keys page.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LastCheck {
+    pub key_id: i64,
+    pub polled_at: DateTime<Utc>,
+    /// `ok`, `error` or `skipped`.
+    pub outcome: String,
+    pub error_message: Option<String>,
+}
+
+pub async fn last_checks(
+    executor: impl sqlx::SqliteExecutor<'_>,
+) -> Result<Vec<LastCheck>, sqlx::Error> {
+    sqlx::query_as("SELECT key_id, polled_at, outcome, error_message FROM key_latest")
+        .fetch_all(executor)
+        .await
+}
+
 /// When each key was last polled, for deciding which keys are due.
 pub async fn last_polled(
     executor: impl sqlx::SqliteExecutor<'_>,

@@ -174,6 +174,9 @@ pub async fn chart_data(
         .await
         .map_err(|e| team_error(e, id.0))?;
     let unit = charts::unit(key.vendor);
+    let tz = engine::display::team_time_zone(&state.store)
+        .await
+        .map_err(|e| internal(&e, id.0))?;
     let now = Utc::now();
     let read = |from, to| history::history_between(&state.store, id, from, to, &state.retention);
     Ok(match kind {
@@ -189,14 +192,14 @@ pub async fn chart_data(
             match period {
                 Some(period) => {
                     let history = read(period.0, now).await.map_err(|e| internal(&e, id.0))?;
-                    charts::usage_chart(&history, period, &key.label, unit)
+                    charts::usage_chart(&history, period, &key.label, unit, tz)
                 }
                 // No billing period known (yet): usage over the chosen range.
                 None => {
                     let history: History = read(now - range.span(), now)
                         .await
                         .map_err(|e| internal(&e, id.0))?;
-                    charts::usage_chart(&history, (history.from, history.to), &key.label, unit)
+                    charts::usage_chart(&history, (history.from, history.to), &key.label, unit, tz)
                 }
             }
         }
@@ -204,13 +207,13 @@ pub async fn chart_data(
             let history = read(now - range.span(), now)
                 .await
                 .map_err(|e| internal(&e, id.0))?;
-            charts::remaining_chart(&history, &key.label, unit)
+            charts::remaining_chart(&history, &key.label, unit, tz)
         }
         ChartKind::Consumption => {
             let history = read(now - range.span(), now)
                 .await
                 .map_err(|e| internal(&e, id.0))?;
-            charts::consumption_chart(&history, &key.label, unit)
+            charts::consumption_chart(&history, &key.label, unit, tz)
         }
     })
 }
