@@ -14,7 +14,7 @@ use domain::{HistoryRange, KeyId};
 use crate::{
     Config, Store,
     store::{
-        accounts,
+        accounts, closeouts,
         rollups::{self, Grain, RollupRow},
         snapshots::{self, RawPoint},
     },
@@ -223,6 +223,8 @@ pub struct MaintenanceReport {
     pub raw_deleted: u64,
     /// StructOCR account readings past the raw retention.
     pub account_readings_deleted: u64,
+    /// OCR.space month close-outs past the daily retention.
+    pub closeouts_deleted: u64,
     pub hourly_deleted: u64,
     pub daily_deleted: u64,
 }
@@ -239,6 +241,7 @@ pub async fn maintain(
     let deleted = apply_retention(store, retention, now).await?;
     report.raw_deleted = deleted.raw_deleted;
     report.account_readings_deleted = deleted.account_readings_deleted;
+    report.closeouts_deleted = deleted.closeouts_deleted;
     report.hourly_deleted = deleted.hourly_deleted;
     report.daily_deleted = deleted.daily_deleted;
     tracing::info!(
@@ -247,6 +250,7 @@ pub async fn maintain(
         daily = report.daily_rows_written,
         raw_deleted = report.raw_deleted,
         account_readings_deleted = report.account_readings_deleted,
+        closeouts_deleted = report.closeouts_deleted,
         hourly_deleted = report.hourly_deleted,
         daily_deleted = report.daily_deleted,
         "history maintained"
@@ -276,7 +280,7 @@ pub async fn roll_up(store: &Store) -> Result<MaintenanceReport, sqlx::Error> {
 }
 
 /// Deletes raw snapshots (and StructOCR account readings), hourly and daily rollups
-/// older than their retention.
+/// (and month close-outs) older than their retention.
 pub async fn apply_retention(
     store: &Store,
     retention: &Retention,
@@ -301,6 +305,9 @@ pub async fn apply_retention(
             break;
         }
     }
+    // A month's close-out is one row per key and month: kept as long as daily history.
+    report.closeouts_deleted =
+        closeouts::delete_before(store.pool(), now - retention.daily).await?;
     for (grain, keep) in [
         (Grain::Hour, retention.hourly),
         (Grain::Day, retention.daily),

@@ -396,6 +396,38 @@ async fn retention_deletes_only_what_is_older_and_never_unrolled_snapshots() {
     .expect("read");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].used_last, Some(1));
+
+    // Month close-outs last as long as the daily history: May 2024 is past two
+    // years, July 2024 is not.
+    let closeout = |start: &str, end: &str| engine::store::closeouts::NewCloseout {
+        key_id: key,
+        period_start: at(start),
+        period_end: at(end),
+        used: 500,
+        limit: Some(1000),
+        fetched_at: at(end),
+        raw_reply: serde_json::json!({}),
+    };
+    let mut tx = w.store.pool().begin().await.expect("tx");
+    engine::store::closeouts::upsert(
+        &mut tx,
+        &[
+            closeout("2024-05-01T00:00:00Z", "2024-05-31T23:59:59Z"),
+            closeout("2024-07-01T00:00:00Z", "2024-07-31T23:59:59Z"),
+        ],
+    )
+    .await
+    .expect("close-outs");
+    tx.commit().await.expect("commit");
+    let report = history::apply_retention(&w.store, &retention, now)
+        .await
+        .expect("retention");
+    assert_eq!(report.closeouts_deleted, 1);
+    let left: Vec<String> = sqlx::query_scalar("SELECT period_start FROM period_closeouts")
+        .fetch_all(w.store.pool())
+        .await
+        .expect("left");
+    assert_eq!(left, vec!["2024-07-01T00:00:00.000Z".to_owned()]);
 }
 
 #[tokio::test]

@@ -83,3 +83,16 @@ pub async fn for_key(
     .fetch_all(db)
     .await
 }
+
+/// Retention: close-outs of periods that ended before `before` (kept as long as the
+/// daily rollups, whose range they complete). The number deleted.
+pub async fn delete_before(
+    executor: impl SqliteExecutor<'_>,
+    before: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM period_closeouts WHERE period_end < ?")
+        .bind(ts(before))
+        .execute(executor)
+        .await?;
+    Ok(done.rows_affected())
+}
