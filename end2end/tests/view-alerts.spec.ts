@@ -150,3 +150,25 @@ test("a new alert appears on the overview row in place after Poll now", async ({
   }).toPass({ timeout: 25_000 });
   expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
 });
+
+test("an admin sends a test e-mail from Settings and sees it delivered", async ({ page }) => {
+  test.setTimeout(60_000);
+  await signIn(page);
+  const before = delivered().length;
+  await openHydrated(page, "/settings");
+  const section = page.locator("#email-settings");
+  await expect(section.locator("#mail-status")).toContainText("configured SMTP server");
+  await section.getByRole("button", { name: "Send test email" }).click();
+  await expect(section.locator(".form-success")).toHaveText(`Test e-mail queued to ${ADMIN}.`);
+  // The outbox worker hands it to the real SMTP server; the page then says "sent".
+  await expect.poll(() => delivered().length, { timeout: 30_000 }).toBeGreaterThan(before);
+  await expect
+    .poll(
+      async () => {
+        await openHydrated(page, "/settings");
+        return page.locator("#email-settings .delivery-sent", { hasText: ADMIN }).count();
+      },
+      { timeout: 30_000, intervals: [1_000] },
+    )
+    .toBeGreaterThan(0);
+});

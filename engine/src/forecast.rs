@@ -1,7 +1,7 @@
 //! When a key runs out: a straight-line trend through the good readings of the
 //! current period, projected from the newest one.
 //!
-//! Pure: the caller reads the readings (`store::snapshots::period_usage`) and passes
+//! Pure: the caller reads the readings (`store::forecasts::period_usage`) and passes
 //! the clock, so every case is tested without a database. The rules say when there is
 //! too little to go on; then the answer is `Unknown` with the reason, never a guess.
 
@@ -119,19 +119,26 @@ pub fn forecast(input: &ForecastInput<'_>, rules: &ForecastRules) -> Forecast {
 }
 
 /// Works out and stores the forecast of every key that just got a good reading: one
-/// read of its period's snapshots each, all written in one transaction. Called after
-/// each poll cycle, so the overview reads finished forecasts.
+/// read of all their periods' snapshots, all written in one transaction. Called
+/// after each stored batch, so the overview reads finished forecasts.
 pub async fn refresh(
     store: &Store,
     readings: &[(KeyId, &UsageReading)],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let since = |reading: &UsageReading| {
+        reading
+            .period_start
+            .map_or(now - LOOKBACK, |start| start.value.max(now - LOOKBACK))
+    };
+    let wanted: Vec<(KeyId, DateTime<Utc>)> = readings
+        .iter()
+        .map(|(key, reading)| (*key, since(reading)))
+        .collect();
+    let mut points = forecasts::period_usage(store.pool(), &wanted).await?;
     let mut forecasts = Vec::with_capacity(readings.len());
     for (key, reading) in readings {
-        let since = reading
-            .period_start
-            .map_or(now - LOOKBACK, |start| start.value.max(now - LOOKBACK));
-        let points = forecasts::period_usage(store.pool(), *key, since).await?;
+        let points = points.remove(key).unwrap_or_default();
         let input = ForecastInput {
             points: &points,
             limit: reading.limit.map(|l| l.value),

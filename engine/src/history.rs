@@ -14,6 +14,7 @@ use domain::{HistoryRange, KeyId};
 use crate::{
     Config, Store,
     store::{
+        accounts,
         rollups::{self, Grain, RollupRow},
         snapshots::{self, RawPoint},
     },
@@ -220,6 +221,8 @@ pub struct MaintenanceReport {
     pub hourly_rows_written: u64,
     pub daily_rows_written: u64,
     pub raw_deleted: u64,
+    /// StructOCR account readings past the raw retention.
+    pub account_readings_deleted: u64,
     pub hourly_deleted: u64,
     pub daily_deleted: u64,
 }
@@ -235,6 +238,7 @@ pub async fn maintain(
     let mut report = roll_up(store).await?;
     let deleted = apply_retention(store, retention, now).await?;
     report.raw_deleted = deleted.raw_deleted;
+    report.account_readings_deleted = deleted.account_readings_deleted;
     report.hourly_deleted = deleted.hourly_deleted;
     report.daily_deleted = deleted.daily_deleted;
     tracing::info!(
@@ -242,6 +246,7 @@ pub async fn maintain(
         hourly = report.hourly_rows_written,
         daily = report.daily_rows_written,
         raw_deleted = report.raw_deleted,
+        account_readings_deleted = report.account_readings_deleted,
         hourly_deleted = report.hourly_deleted,
         daily_deleted = report.daily_deleted,
         "history maintained"
@@ -270,7 +275,8 @@ pub async fn roll_up(store: &Store) -> Result<MaintenanceReport, sqlx::Error> {
     }
 }
 
-/// Deletes raw snapshots, hourly and daily rollups older than their retention.
+/// Deletes raw snapshots (and StructOCR account readings), hourly and daily rollups
+/// older than their retention.
 pub async fn apply_retention(
     store: &Store,
     retention: &Retention,
@@ -282,6 +288,15 @@ pub async fn apply_retention(
         let deleted =
             rollups::delete_raw(store.pool(), now - retention.raw, rolled_up, DELETE_CHUNK).await?;
         report.raw_deleted += deleted;
+        if deleted < DELETE_CHUNK.unsigned_abs() {
+            break;
+        }
+    }
+    // StructOCR account figures are raw data too: same retention.
+    loop {
+        let deleted =
+            accounts::delete_before(store.pool(), now - retention.raw, DELETE_CHUNK).await?;
+        report.account_readings_deleted += deleted;
         if deleted < DELETE_CHUNK.unsigned_abs() {
             break;
         }

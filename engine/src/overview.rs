@@ -2,10 +2,22 @@
 //! row per key and one per StructOCR account pool, with totals per vendor. Read in one
 //! query (`store::overview::rows`) plus the firing alert states; filtering and sorting
 //! happen here, on the rows.
+//!
+//! The rows are kept in memory between requests ([`Cache`], one per [`Store`]): each
+//! request reads one number, `overview_version`, which database triggers move on every
+//! change to a key, its newest poll, its forecast or an alert state (whoever writes:
+//! the server's poller, "Poll now", an edit, or `quotaboard poll --once` in another
+//! process), and the rows are rebuilt only when it moved. So a page is never older
+//! than the database, and 1,000 readings are parsed once per change, not per request.
+//! What depends on the clock (a forecast turning stale) is applied per request.
 
 use std::{
     cmp::Ordering,
     collections::{BTreeMap, HashMap},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering as AtomicOrdering},
+    },
 };
 
 use chrono::{DateTime, Utc};
@@ -118,6 +130,11 @@ pub struct OverviewRow {
     /// its account's alerts, a key row its own (a key inside a pool only those about
     /// the key itself, such as failing).
     pub alerts: Vec<RowAlert>,
+    /// When the reading the stored forecast was made from was taken; `None` when the
+    /// forecast is fixed (disabled key, key inside a pool), so it never turns stale.
+    forecast_from: Option<Option<DateTime<Utc>>>,
+    /// The label in lower case, made once per build: what sorting compares.
+    label_key: String,
 }
 
 /// A firing alert, as a row shows it.
@@ -171,17 +188,70 @@ pub struct Overview {
     pub all_rows: usize,
 }
 
-/// Reads every key in one query (and the firing alerts in another) and builds the
-/// view the query asks for.
+/// Every row, before filtering, as of one `overview_version`: shared by all requests
+/// until the database moves on.
+#[derive(Debug)]
+pub struct Snapshot {
+    version: i64,
+    thresholds: StatusThresholds,
+    rows: Vec<OverviewRow>,
+    owners: Vec<String>,
+}
+
+/// The overview's rows in memory, one per [`Store`] (its clones share it).
+#[derive(Debug, Default)]
+pub struct Cache {
+    current: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
+    builds: AtomicU64,
+}
+
+impl Cache {
+    /// How often the rows were built from the database: once per change, not per
+    /// request (for tests and benchmarks).
+    pub fn builds(&self) -> u64 {
+        self.builds.load(AtomicOrdering::Relaxed)
+    }
+}
+
+/// Builds the view the query asks for from the rows in memory, first rebuilding them
+/// if the database changed since (see the module's documentation).
 pub async fn load(
     store: &Store,
     query: &OverviewQuery,
     thresholds: &StatusThresholds,
     now: DateTime<Utc>,
 ) -> Result<Overview, sqlx::Error> {
-    let rows = crate::store::overview::rows(store.pool()).await?;
-    let firing = crate::store::alerts::firing(store.pool()).await?;
-    Ok(build(rows, &firing, query, thresholds, now))
+    let snapshot = snapshot(store, thresholds).await?;
+    Ok(view(&snapshot, query, now))
+}
+
+/// The rows as of the database's current `overview_version`.
+pub async fn snapshot(
+    store: &Store,
+    thresholds: &StatusThresholds,
+) -> Result<Arc<Snapshot>, sqlx::Error> {
+    use crate::store::{alerts, overview};
+
+    let version = overview::version(store.pool()).await?;
+    let cache = store.overview_cache();
+    // Held while rebuilding: concurrent requests wait for one build, not start ten.
+    let mut current = cache.current.lock().await;
+    if let Some(snapshot) = current
+        .as_ref()
+        .filter(|s| s.version == version && s.thresholds == *thresholds)
+    {
+        return Ok(Arc::clone(snapshot));
+    }
+    // One read transaction: the version, the rows and the alerts agree.
+    let mut tx = store.pool().begin().await?;
+    let version = overview::version(&mut *tx).await?;
+    let db_rows = overview::rows(&mut *tx).await?;
+    let firing = alerts::firing(&mut *tx).await?;
+    tx.commit().await?;
+    let snapshot = Arc::new(build_snapshot(db_rows, &firing, thresholds, version));
+    cache.builds.fetch_add(1, AtomicOrdering::Relaxed);
+    *current = Some(Arc::clone(&snapshot));
+    Ok(snapshot)
 }
 
 /// The pure part of [`load`]: `firing` are the alert states not `ok`.
@@ -192,6 +262,38 @@ pub fn build(
     thresholds: &StatusThresholds,
     now: DateTime<Utc>,
 ) -> Overview {
+    view(&build_snapshot(db_rows, firing, thresholds, 0), query, now)
+}
+
+/// The rows the query asks for, filtered, aged to `now` and sorted, with totals.
+pub fn view(snapshot: &Snapshot, query: &OverviewQuery, now: DateTime<Utc>) -> Overview {
+    let mut rows: Vec<OverviewRow> = snapshot
+        .rows
+        .iter()
+        .filter(|row| matches(row, query))
+        .cloned()
+        .collect();
+    for row in &mut rows {
+        if let Some(reading_at) = row.forecast_from {
+            row.forecast = forecast::as_seen(row.forecast, row.vendor, reading_at, now);
+        }
+    }
+    sort(&mut rows, query);
+    let totals = totals(&rows);
+    Overview {
+        rows,
+        totals,
+        owners: snapshot.owners.clone(),
+        all_rows: snapshot.rows.len(),
+    }
+}
+
+fn build_snapshot(
+    db_rows: Vec<OverviewDbRow>,
+    firing: &[StateRow],
+    thresholds: &StatusThresholds,
+    version: i64,
+) -> Snapshot {
     let mut owners: Vec<String> = db_rows.iter().filter_map(|r| r.owner_tag.clone()).collect();
     owners.sort();
     owners.dedup();
@@ -222,7 +324,7 @@ pub fn build(
             .reading
             .as_deref()
             .and_then(|json| serde_json::from_str::<UsageReading>(json).ok());
-        let mut row = key_row(db, vendor, reading.as_ref(), thresholds, now);
+        let mut row = key_row(db, vendor, reading.as_ref(), thresholds);
         row.alerts = take_alerts(&format!("key:{}", db.id));
         let pool = pooled(db);
         if pool.is_none() && vendor == Vendor::StructOcr {
@@ -236,7 +338,7 @@ pub fn build(
         match pool {
             Some(account) => {
                 // The account's forecast, worked out from this key's account figures.
-                let forecast = row.forecast;
+                let forecast = (row.forecast, row.forecast_from);
                 let member = member_row(row, &account, reading.as_ref());
                 pools.entry(account).or_default().push(PoolMember {
                     row: member,
@@ -261,15 +363,11 @@ pub fn build(
         });
         row.status = raised_by_alerts(row.status, &row.alerts);
     }
-    let all_rows = rows.len();
-    rows.retain(|row| matches(row, query));
-    sort(&mut rows, query);
-    let totals = totals(&rows);
-    Overview {
+    Snapshot {
+        version,
+        thresholds: *thresholds,
         rows,
-        totals,
         owners,
-        all_rows,
     }
 }
 
@@ -323,7 +421,6 @@ fn key_row(
     vendor: Vendor,
     reading: Option<&UsageReading>,
     thresholds: &StatusThresholds,
-    now: DateTime<Utc>,
 ) -> OverviewRow {
     let status = derive_status(
         &StatusInput {
@@ -353,11 +450,14 @@ fn key_row(
         resets_on: reading.and_then(|r| r.resets_on).map(|f| f.value),
         as_of: reading.map(|r| r.as_of),
         polled_at: db.polled_at,
+        // Aged to the request's clock in `view`.
         forecast: if db.enabled {
-            forecast::as_seen(stored, vendor, db.reading_at, now)
+            stored
         } else {
             Forecast::Unknown(ForecastUnknown::Stale)
         },
+        forecast_from: db.enabled.then_some(db.reading_at),
+        label_key: db.label.to_lowercase(),
         status,
         last_error: last_error(db),
         failures: db.failures.unwrap_or(0),
@@ -380,6 +480,7 @@ fn member_row(mut row: OverviewRow, account: &str, reading: Option<&UsageReading
     row.used_percent = None;
     row.resets_on = None;
     row.forecast = Forecast::Unknown(ForecastUnknown::NoLimit);
+    row.forecast_from = None;
     if matches!(row.status, KeyStatus::Warning | KeyStatus::Critical) {
         row.status = KeyStatus::Ok;
     }
@@ -389,7 +490,8 @@ fn member_row(mut row: OverviewRow, account: &str, reading: Option<&UsageReading
 struct PoolMember {
     row: OverviewRow,
     reading: Option<UsageReading>,
-    forecast: Forecast,
+    /// The member's own forecast (of the account's figures) and its reading's time.
+    forecast: (Forecast, Option<Option<DateTime<Utc>>>),
 }
 
 fn pool_row(account: &str, members: &[PoolMember], thresholds: &StatusThresholds) -> OverviewRow {
@@ -422,13 +524,14 @@ fn pool_row(account: &str, members: &[PoolMember], thresholds: &StatusThresholds
         .collect();
     owners.sort_unstable();
     owners.dedup();
+    let label = format!("Account {account} ({} keys)", members.len());
     OverviewRow {
         subject: RowSubject::Pool {
             account: account.to_owned(),
             keys: members.iter().filter_map(|m| m.row.key_id()).collect(),
         },
         vendor: Vendor::StructOcr,
-        label: format!("Account {account} ({} keys)", members.len()),
+        label: label.clone(),
         owner_tag: (owners.len() == 1).then(|| owners[0].to_owned()),
         enabled,
         scope: Some(Scope::Account),
@@ -442,8 +545,10 @@ fn pool_row(account: &str, members: &[PoolMember], thresholds: &StatusThresholds
         polled_at: members.iter().filter_map(|m| m.row.polled_at).max(),
         forecast: newest.map_or(
             Forecast::Unknown(ForecastUnknown::TooFewReadings),
-            |(member, _)| member.forecast,
+            |(member, _)| member.forecast.0,
         ),
+        forecast_from: newest.and_then(|(member, _)| member.forecast.1),
+        label_key: label.to_lowercase(),
         status,
         last_error: None,
         failures: 0,
@@ -488,11 +593,7 @@ pub fn sort(rows: &mut [OverviewRow], query: &OverviewQuery) {
                 Some(b.vendor.display_name()),
                 d,
             ),
-            SortColumn::Label => by(
-                Some(a.label.to_lowercase()),
-                Some(b.label.to_lowercase()),
-                d,
-            ),
+            SortColumn::Label => by(Some(&a.label_key), Some(&b.label_key), d),
             SortColumn::Owner => by(a.owner_tag.as_deref(), b.owner_tag.as_deref(), d),
             SortColumn::Used => by(a.used, b.used, d),
             SortColumn::Limit => by(a.limit, b.limit, d),
@@ -509,7 +610,7 @@ pub fn sort(rows: &mut [OverviewRow], query: &OverviewQuery) {
             SortColumn::Age => by(a.as_of, b.as_of, d),
         };
         primary
-            .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+            .then_with(|| a.label_key.cmp(&b.label_key))
             .then_with(|| a.key_id().cmp(&b.key_id()))
     });
 }

@@ -201,3 +201,84 @@ async fn a_new_key_with_one_reading_has_no_forecast_yet() {
         Forecast::Unknown(ForecastUnknown::Stale)
     );
 }
+
+/// One batched read serves many keys: each key gets only its own readings, from its
+/// own period start (a key whose period started later ignores its older readings).
+#[tokio::test]
+async fn many_keys_refreshed_together_each_use_only_their_own_period() {
+    let (dir, store, fast) = store_with_key().await;
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    let secrets = Secrets::load(&config, &store).await.expect("secrets");
+    let slow = team::create_key(
+        &store,
+        &secrets,
+        &Actor::Cli,
+        KeyInput {
+            form: KeyForm {
+                vendor: "platerecognizer".into(),
+                label: "slow gates".into(),
+                owner_tag: String::new(),
+                base_url: String::new(),
+                monthly_limit: String::new(),
+                poll_interval_minutes: String::new(),
+            },
+            secret: SecretString::from("another-plate-key".to_owned()),
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("key");
+    let now = Utc::now();
+    let fast_start = now - TimeDelta::days(2);
+    // The slow key's period started a day later; its readings before that burned fast.
+    let slow_start = now - TimeDelta::days(1);
+    let reset = now + TimeDelta::days(28);
+    let mut rows = Vec::new();
+    for h in 0..=48 {
+        let at = fast_start + TimeDelta::hours(h);
+        let hours = u64::try_from(h).expect("small");
+        let ok = |key, used, start| NewSnapshot {
+            key_id: key,
+            polled_at: at,
+            duration_ms: 5,
+            attempts: 1,
+            outcome: Outcome::Ok {
+                reading: Box::new(reading(used, 100_000, start, reset, at)),
+                raw_reply: serde_json::json!({}),
+            },
+        };
+        rows.push(ok(fast, hours * 1_000, fast_start));
+        let slow_used = if at < slow_start {
+            hours * 2_000
+        } else {
+            hours.saturating_sub(24) * 10
+        };
+        rows.push(ok(slow, slow_used, slow_start));
+    }
+    store_polls(&store, &rows).await;
+    let fast_newest = reading(48_000, 100_000, fast_start, reset, now);
+    let slow_newest = reading(240, 100_000, slow_start, reset, now);
+    forecast::refresh(&store, &[(fast, &fast_newest), (slow, &slow_newest)], now)
+        .await
+        .expect("refresh");
+    // 52,000 left at 1,000 an hour: 52 hours.
+    match stored_forecast(&store, fast).await {
+        Some(Forecast::RunsOutOn(at)) => {
+            let expected = fast_start + TimeDelta::hours(48 + 52);
+            assert!(
+                (at - expected).num_minutes().abs() <= 1,
+                "{at} vs {expected}"
+            );
+        }
+        other => panic!("fast: expected a run-out date, got {other:?}"),
+    }
+    // 10 an hour from its own period start: nowhere near running out before reset.
+    assert_eq!(
+        stored_forecast(&store, slow).await,
+        Some(Forecast::LastsUntilReset(reset)),
+        "neither the fast key's readings nor the slow key's last period may count"
+    );
+}

@@ -561,3 +561,99 @@ async fn verify_now_answers_for_one_key_and_stores_the_answer() {
     );
     assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 2);
 }
+
+/// StructOCR's account figures are stored once per account and batch, however many
+/// of its keys were polled, and every key's snapshot links to that row; a failed
+/// poll links to nothing; retention removes old account readings too.
+#[tokio::test]
+async fn structocr_account_figures_are_stored_once_per_account_and_linked_to_its_keys() {
+    use engine::{
+        history::{Retention, apply_retention},
+        store::accounts,
+    };
+
+    let w = world().await;
+    let first = w.add_key("structocr", "eu-1", "pool-eu-key-0001").await;
+    let second = w.add_key("structocr", "eu-2", "pool-eu-key-0002").await;
+    let alone = w
+        .add_key("structocr", "solo", "solo-account-key-0003")
+        .await;
+    let broken = w
+        .add_key("structocr", "broken", "fault-500-account-key")
+        .await;
+    let gates = w
+        .add_key("platerecognizer", "gates", "plate-key-not-an-account")
+        .await;
+    for key in [first, second] {
+        engine::alerts::set_key_account(&w.store, &Actor::Cli, key, "acme-eu", Utc::now())
+            .await
+            .expect("pooled");
+    }
+
+    w.cycle(&Selection::All).await;
+    assert_eq!(w.count("SELECT COUNT(*) FROM account_readings").await, 2);
+    let link = |key: KeyId| {
+        let pool = w.store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT account_reading_id FROM snapshots WHERE key_id = ? ORDER BY id DESC LIMIT 1",
+            )
+            .bind(key.0)
+            .fetch_one(&pool)
+            .await
+            .expect("snapshot")
+        }
+    };
+    let pooled = link(first).await.expect("linked");
+    assert_eq!(link(second).await, Some(pooled), "one row for the pool");
+    let solo = link(alone).await.expect("linked");
+    assert_ne!(solo, pooled);
+    assert_eq!(
+        link(broken).await,
+        None,
+        "a failed poll has no account figures"
+    );
+    assert_eq!(link(gates).await, None, "other vendors have no account");
+
+    let since = Utc::now() - TimeDelta::hours(1);
+    let history = accounts::history(w.store.pool(), domain::Vendor::StructOcr, "acme-eu", since)
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].id, pooled);
+    assert!(history[0].credits_total >= history[0].credits_used);
+    assert_eq!(
+        history[0].credits_remaining,
+        history[0].credits_total - history[0].credits_used
+    );
+    let solo_history = accounts::history(
+        w.store.pool(),
+        domain::Vendor::StructOcr,
+        &accounts::account_of(alone, None),
+        since,
+    )
+    .await
+    .expect("history");
+    assert_eq!(solo_history.len(), 1);
+
+    // The next batch adds one row per account again.
+    w.cycle(&Selection::All).await;
+    assert_eq!(w.count("SELECT COUNT(*) FROM account_readings").await, 4);
+
+    // Past the raw retention, account readings go and the links become NULL.
+    let retention = Retention {
+        raw: TimeDelta::days(7),
+        hourly: TimeDelta::days(90),
+        daily: TimeDelta::days(730),
+    };
+    let report = apply_retention(&w.store, &retention, Utc::now() + TimeDelta::days(8))
+        .await
+        .expect("retention");
+    assert_eq!(report.account_readings_deleted, 4);
+    assert_eq!(w.count("SELECT COUNT(*) FROM account_readings").await, 0);
+    assert_eq!(
+        w.count("SELECT COUNT(*) FROM snapshots WHERE account_reading_id IS NOT NULL")
+            .await,
+        0
+    );
+}

@@ -73,8 +73,15 @@ async fn a_new_key_gets_the_team_defaults_and_the_page_lists_them_without_secret
     );
     assert!(html.contains("Nothing is firing."), "{html}");
     assert!(html.contains("No SMTP server is configured"), "{html}");
-    assert!(html.contains("Send test email"), "{html}");
+    assert!(html.contains("/settings#email-settings"), "{html}");
     assert!(!html.contains(MARKER));
+    // The test e-mail lives on the Settings page, beside the mail status.
+    let settings = page(&app, &admin, "/settings").await;
+    assert!(settings.contains("Send test email"), "{settings}");
+    assert!(
+        settings.contains("No SMTP server is configured"),
+        "{settings}"
+    );
     let keys = page(&app, &admin, "/keys").await;
     assert!(keys.contains("<th>Alert</th>"), "{keys}");
 }
@@ -210,6 +217,20 @@ async fn viewers_see_the_page_but_cannot_change_rules_or_send_test_mail() {
     assert!(html.contains("80 % used"), "{html}");
     assert!(!html.contains("Add a rule"), "{html}");
     assert!(!html.contains("Send test email"), "{html}");
+    assert!(!html.contains("/settings#email-settings"), "{html}");
+    let settings = app
+        .client
+        .get(app.url("/settings"))
+        .header("Cookie", &viewer)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(settings.contains("only admins"), "{settings}");
+    assert!(!settings.contains("Send test email"), "{settings}");
     let response = call(
         &app,
         SaveAlertRule::PATH,
@@ -235,6 +256,8 @@ async fn the_test_email_is_queued_and_shown_as_waiting_without_smtp() {
     let response = call(&app, SendTestEmail::PATH, Some(&admin), &[]).await;
     assert!(response.status().is_success(), "{}", response.status());
     let html = page(&app, &admin, "/alerts").await;
+    assert!(html.contains("1 e-mail(s) wait in the outbox"), "{html}");
+    let html = page(&app, &admin, "/settings").await;
     assert!(html.contains("1 e-mail(s) wait in the outbox"), "{html}");
     assert!(html.contains("admin@example.com: queued"), "{html}");
     // The row itself, in the app's database file.

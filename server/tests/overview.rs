@@ -4,8 +4,12 @@
 mod dashboard;
 mod helpers;
 
+use chrono::Utc;
 use dashboard::{labels_in_order, row_of, seeded_app};
+use domain::KeyForm;
+use engine::team::{self, Actor, KeyInput};
 use reqwest::StatusCode;
+use secrecy::SecretString;
 
 const SECRET_MARKER: &str = "MARKERsecret0123456789";
 
@@ -168,6 +172,85 @@ async fn a_firing_alert_shows_on_its_row_linking_to_the_alerts_page_and_nowhere_
             .expect("alerts")
             .is_empty()
     );
+}
+
+/// The server keeps the overview's rows in memory between requests; every change is
+/// on the very next page. The changes go through a second connection pool on the
+/// same database file (as `quotaboard poll --once` or the CLI in another process
+/// would), so nothing in the server's own code paths tells it.
+#[tokio::test]
+async fn a_poll_an_edit_a_disable_and_a_delete_each_show_on_the_next_overview() {
+    let team = seeded_app().await;
+    let north = team
+        .add_key("platerecognizer", "Gate North", "gate-north-key", "", "")
+        .await;
+    let south = team
+        .add_key("platerecognizer", "Gate South", "gate-south-key", "", "")
+        .await;
+    let page = || async { team.get("/?sort=label", Some(&team.admin)).await.1 };
+
+    let first = page().await;
+    assert!(row_of(&first, "Gate North").contains("no figures yet"));
+
+    // A poll.
+    team.poll_all().await;
+    let polled = page().await;
+    let row = row_of(&polled, "Gate North");
+    assert!(row.contains("data-polled-at=\"20"), "{row}");
+    assert!(!row.contains("no figures yet"), "{row}");
+    let polled_at = |html: &str, label: &str| {
+        let row = row_of(html, label).to_owned();
+        row.split("data-polled-at=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no poll time: {row}"))
+    };
+    let before = polled_at(&polled, "Gate South");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    team.poll_all().await;
+    assert_ne!(
+        polled_at(&page().await, "Gate South"),
+        before,
+        "a second poll"
+    );
+
+    // An edit.
+    team::update_key(
+        &team.store,
+        &team.secrets,
+        &Actor::Cli,
+        north,
+        KeyInput {
+            form: KeyForm {
+                vendor: "platerecognizer".into(),
+                label: "Gate North (renamed)".into(),
+                owner_tag: "parking".into(),
+                base_url: team.sim.base_url(),
+                monthly_limit: String::new(),
+                poll_interval_minutes: String::new(),
+            },
+            secret: SecretString::from(String::new()),
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("edited");
+    let edited = page().await;
+    assert!(!edited.contains(">Gate North<"), "old label gone");
+    assert!(row_of(&edited, "Gate North (renamed)").contains("parking"));
+
+    // A disable.
+    team.disable(south).await;
+    assert!(row_of(&page().await, "Gate South").contains("data-status=\"disabled\""));
+
+    // A delete.
+    team::delete_key(&team.store, &Actor::Cli, south, Utc::now())
+        .await
+        .expect("deleted");
+    let deleted = page().await;
+    assert!(!deleted.contains("Gate South"), "deleted key gone");
+    assert_eq!(labels_in_order(&deleted), ["Gate North (renamed)"]);
 }
 
 #[tokio::test]

@@ -73,8 +73,6 @@ pub struct AlertsData {
     pub waiting: i64,
     pub active: Vec<ActiveAlert>,
     pub history: Vec<HistoryEntry>,
-    /// Test e-mails (not tied to an alert).
-    pub tests: Vec<Delivery>,
     pub defaults: Vec<RuleView>,
     pub keys: Vec<KeyRules>,
     /// Team members who can be chosen as recipients: (id, e-mail).
@@ -156,7 +154,7 @@ pub async fn alerts_overview() -> Result<AlertsData, AppError> {
             last_emailed: s.notified_at.map(when),
         })
         .collect();
-    let mut emails = outbox::recent(pool, 500).await?;
+    let emails = outbox::recent(pool, 500).await?;
     let history = alert_store::recent_notifications(pool, 100)
         .await?
         .into_iter()
@@ -176,8 +174,6 @@ pub async fn alerts_overview() -> Result<AlertsData, AppError> {
                 .collect(),
         })
         .collect();
-    emails.retain(|e| e.purpose == "test");
-    let tests = emails.into_iter().take(10).map(delivery).collect();
 
     let rules = alert_store::list_rules(pool).await?;
     let defaults = rules
@@ -209,7 +205,6 @@ pub async fn alerts_overview() -> Result<AlertsData, AppError> {
         waiting: outbox::waiting(pool).await?,
         active,
         history,
-        tests,
         defaults,
         keys,
         members,
@@ -259,6 +254,38 @@ pub async fn delete_alert_rule(id: i64) -> Result<(), AppError> {
     let store = expect_context::<engine::Store>();
     engine::alerts::delete_rule(&store, &actor, id, chrono::Utc::now()).await?;
     Ok(())
+}
+
+/// The e-mail section of the Settings page (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailSettingsData {
+    pub smtp_configured: bool,
+    /// E-mails queued or mid-send.
+    pub waiting: i64,
+    /// The last test e-mails and what became of them, newest first.
+    pub tests: Vec<Delivery>,
+}
+
+#[server]
+pub async fn email_settings() -> Result<EmailSettingsData, AppError> {
+    use engine::store::outbox;
+
+    crate::errors::require(domain::Role::Admin)?;
+    let store = expect_context::<engine::Store>();
+    let mailer = expect_context::<engine::alerts::Mailer>();
+    let pool = store.pool();
+    let tests = outbox::recent(pool, 500)
+        .await?
+        .into_iter()
+        .filter(|e| e.purpose == "test")
+        .take(10)
+        .map(delivery)
+        .collect();
+    Ok(EmailSettingsData {
+        smtp_configured: mailer.is_configured(),
+        waiting: outbox::waiting(pool).await?,
+        tests,
+    })
 }
 
 /// Queues a test e-mail to the signed-in admin. Returns the address.

@@ -7,6 +7,7 @@ pub mod alert_tables;
 pub mod api_token_list;
 pub mod app_frame;
 pub mod delete_key_confirmation;
+pub mod email_settings;
 pub mod forecast_label;
 pub mod form_feedback;
 pub mod key_table;

@@ -1,13 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::{
-    api::alerts::{
-        AlertsData, DeleteAlertRule, SaveAlertRule, SendTestEmail, SetKeyAccount, alerts_overview,
-    },
+    api::alerts::{AlertsData, DeleteAlertRule, SaveAlertRule, SetKeyAccount, alerts_overview},
     components::{
         access_message::{AccessMessage, redirect_visitors},
-        alert_tables::{ActiveAlerts, AlertHistory, DeliveryList},
+        alert_tables::{ActiveAlerts, AlertHistory},
+        email_settings::mail_status,
         form_feedback::FormAlert,
         rule_editor::{RuleEditor, RuleItem},
     },
@@ -19,14 +19,12 @@ pub fn AlertsPage() -> impl IntoView {
     redirect_visitors();
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
-    let test = ServerAction::<SendTestEmail>::new();
     let account = ServerAction::<SetKeyAccount>::new();
     let data = Resource::new(
         move || {
             (
                 save.version().get(),
                 delete.version().get(),
-                test.version().get(),
                 account.version().get(),
             )
         },
@@ -34,7 +32,6 @@ pub fn AlertsPage() -> impl IntoView {
     );
     let save_error = form_error(save);
     let delete_error = form_error(delete);
-    let test_error = form_error(test);
     view! {
         <Title text="Alerts"/>
         <section class="page">
@@ -44,7 +41,7 @@ pub fn AlertsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! {
-                            <AlertsBody data save save_error delete test test_error account/>
+                            <AlertsBody data save save_error delete account/>
                         }
                         .into_any(),
                         Err(error) => view! { <AccessMessage error/> }.into_any(),
@@ -61,8 +58,6 @@ fn AlertsBody(
     save: ServerAction<SaveAlertRule>,
     save_error: Signal<Option<AppError>>,
     delete: ServerAction<DeleteAlertRule>,
-    test: ServerAction<SendTestEmail>,
-    test_error: Signal<Option<AppError>>,
     account: ServerAction<SetKeyAccount>,
 ) -> impl IntoView {
     let account_error = form_error(account);
@@ -73,24 +68,11 @@ fn AlertsBody(
         waiting,
         active,
         history,
-        tests,
         defaults,
         keys,
         members,
     } = data;
-    let mail_status = if smtp_configured {
-        format!("E-mail is sent through the configured SMTP server; {waiting} waiting.")
-    } else {
-        format!(
-            "No SMTP server is configured (QUOTABOARD_SMTP_HOST), so e-mail is not sent: {waiting} e-mail(s) wait in the outbox and go out once it is configured."
-        )
-    };
-    let test_sent = move || {
-        test.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|to| view! { <p class="form-success" role="status">"Test e-mail queued to "{to}"."</p> })
-    };
+    let mail_status = mail_status(smtp_configured, waiting);
     let members_for_defaults = members.clone();
     view! {
         <p class=if smtp_configured { "mail-status" } else { "mail-status mail-off" } id="mail-status">{mail_status}</p>
@@ -99,16 +81,10 @@ fn AlertsBody(
         <h2>"History"</h2>
         <AlertHistory entries=history/>
         {is_admin.then(|| view! {
-            <section class="settings-section" id="email-settings">
-                <h2>"E-mail settings"</h2>
-                <p class="page-note">"SMTP host, port, security, login and sender come from the configuration (see the README). Send yourself a test e-mail to check them."</p>
-                <FormAlert error=test_error/>
-                {test_sent}
-                <ActionForm action=test attr:class="inline-form">
-                    <button type="submit">"Send test email"</button>
-                </ActionForm>
-                {(!tests.is_empty()).then(|| view! { <DeliveryList deliveries=tests/> })}
-            </section>
+            <p class="page-note">
+                "To check the SMTP settings, send a test e-mail from "
+                <A href="/settings#email-settings">"Settings"</A>"."
+            </p>
         })}
         <h2>"Rules"</h2>
         <p class="page-note">

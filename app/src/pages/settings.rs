@@ -5,12 +5,13 @@ use crate::{
     api::settings::{SetTeamTimeZone, team_time_zone},
     components::{
         access_message::{AccessMessage, redirect_visitors},
+        email_settings::EmailSettings,
         form_feedback::{FieldMessage, FormAlert},
     },
     errors::form_error,
 };
 
-/// Team settings (admins): the time zone all dates are shown in.
+/// Team settings (admins): the time zone all dates are shown in, and e-mail.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     redirect_visitors();
@@ -45,6 +46,8 @@ pub fn SettingsPage() -> impl IntoView {
                                     </p>
                                     <button type="submit">"Save"</button>
                                 </ActionForm>
+                                // Inside: only admins get this far.
+                                <EmailSettings/>
                             }
                             .into_any()
                         }

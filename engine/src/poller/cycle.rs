@@ -18,6 +18,7 @@ use crate::{
     forecast,
     secrets::Secrets,
     store::{
+        accounts,
         closeouts::{self, NewCloseout},
         keys,
         snapshots::{self, NewSnapshot, Outcome},
@@ -264,6 +265,7 @@ async fn write(
 ) -> Result<(), sqlx::Error> {
     let mut tx = store.pool().begin().await?;
     snapshots::insert_batch(&mut tx, rows).await?;
+    accounts::record(&mut tx, rows).await?;
     closeouts::upsert(&mut tx, closed).await?;
     tx.commit().await?;
     // The snapshots are stored whatever happens here: a forecast that cannot be

@@ -1,5 +1,7 @@
 //! `key_forecasts`: each key's run-out forecast, and the readings it is made from.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::{Forecast, KeyId};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
@@ -9,30 +11,44 @@ use crate::forecast::UsagePoint;
 
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// A key's good readings since `since` (the period start): the moment each describes
-/// (`as_of`, which for OCR.space is the end of yesterday) and the count used.
+/// Each key's good readings since its own `since` (its period start): the moment
+/// each describes (`as_of`, which for OCR.space is the end of yesterday) and the count
+/// used, oldest first. One query for the whole list (the keys and their start times
+/// travel as one JSON parameter), not one per key: the writer calls this for every
+/// stored batch, and a query per key cost more than the batch's insert.
 pub async fn period_usage(
     executor: impl SqliteExecutor<'_>,
-    key_id: KeyId,
-    since: DateTime<Utc>,
-) -> Result<Vec<UsagePoint>, sqlx::Error> {
-    let rows: Vec<(DateTime<Utc>, i64)> = sqlx::query_as(
-        "SELECT as_of, used FROM snapshots \
-         WHERE key_id = ? AND polled_at >= ? AND outcome = 'ok' AND used IS NOT NULL \
-         AND as_of IS NOT NULL ORDER BY polled_at",
+    keys: &[(KeyId, DateTime<Utc>)],
+) -> Result<HashMap<KeyId, Vec<UsagePoint>>, sqlx::Error> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted = serde_json::to_string(
+        &keys
+            .iter()
+            .map(|(key, since)| (key.0, ts(*since)))
+            .collect::<Vec<_>>(),
     )
-    .bind(key_id.0)
-    .bind(ts(since))
+    .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+    let rows: Vec<(i64, DateTime<Utc>, i64)> = sqlx::query_as(
+        "SELECT s.key_id, s.as_of, s.used \
+         FROM json_each(?) AS w \
+         JOIN snapshots AS s ON s.key_id = w.value ->> 0 AND s.polled_at >= w.value ->> 1 \
+         WHERE s.outcome = 'ok' AND s.used IS NOT NULL AND s.as_of IS NOT NULL \
+         ORDER BY s.key_id, s.polled_at",
+    )
+    .bind(wanted)
     .fetch_all(executor)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, used)| UsagePoint {
+    let mut points: HashMap<KeyId, Vec<UsagePoint>> = HashMap::with_capacity(keys.len());
+    for (key, at, used) in rows {
+        points.entry(KeyId(key)).or_default().push(UsagePoint {
             at,
             // The table's CHECK keeps `used` non-negative.
             used: u64::try_from(used).unwrap_or_default(),
-        })
-        .collect())
+        });
+    }
+    Ok(points)
 }
 
 /// Replaces the forecasts of these keys.

@@ -1,7 +1,7 @@
 //! The SQLite store: one connection pool for the whole process, migrations applied at
 //! start-up. Queries live in small per-table modules beside this one.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use serde::Serialize;
 use sqlx::{
@@ -11,6 +11,7 @@ use sqlx::{
 
 use crate::Config;
 
+pub mod accounts;
 pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
@@ -50,6 +51,8 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// The overview's rows between requests (`crate::overview`).
+    overview: Arc<crate::overview::Cache>,
 }
 
 /// What `/healthz` reports about the database.
@@ -82,11 +85,18 @@ impl Store {
             .await
             .map_err(StoreError::Open)?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            overview: Arc::default(),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    pub fn overview_cache(&self) -> &crate::overview::Cache {
+        &self.overview
     }
 
     /// A real round trip through the pool, not a cached flag.

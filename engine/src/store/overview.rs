@@ -1,5 +1,6 @@
 //! The overview's one read: every key with its newest poll and forecast, in a single
-//! query (no per-key round trips, however many keys there are).
+//! query (no per-key round trips, however many keys there are), and the version that
+//! says whether the rows read last are still current.
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteExecutor;
@@ -22,6 +23,14 @@ pub struct OverviewDbRow {
     pub error_message: Option<String>,
     pub failures: Option<i64>,
     pub forecast: Option<String>,
+}
+
+/// Moves on every change to what the overview shows (triggers on `api_keys`,
+/// `key_latest`, `key_forecasts` and `alert_states`; migration `overview_version`).
+pub async fn version(executor: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM overview_version WHERE id = 1")
+        .fetch_one(executor)
+        .await
 }
 
 pub async fn rows(executor: impl SqliteExecutor<'_>) -> Result<Vec<OverviewDbRow>, sqlx::Error> {

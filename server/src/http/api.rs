@@ -223,9 +223,19 @@ async fn list_keys(
     State(store): State<Store>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
+    #[derive(Serialize)]
+    struct KeysJson {
+        generated_at: DateTime<Utc>,
+        keys: Vec<KeyJson>,
+    }
     let overview = load(&store, &pairs).await?;
-    let keys: Vec<KeyJson> = overview.rows.into_iter().map(KeyJson::from).collect();
-    Ok(Json(json!({ "generated_at": Utc::now(), "keys": keys })).into_response())
+    // Serialised straight from the structs: a `json!` value tree of 1,000 keys costs
+    // more than the rest of the request.
+    Ok(Json(KeysJson {
+        generated_at: Utc::now(),
+        keys: overview.rows.into_iter().map(KeyJson::from).collect(),
+    })
+    .into_response())
 }
 
 #[derive(Debug, Serialize)]
