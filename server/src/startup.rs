@@ -66,6 +66,7 @@ impl Application {
             mailer: mailer.clone(),
             retention: engine::history::Retention::from_config(&config),
             metrics_token: config.metrics_token.clone(),
+            token_reveals: Default::default(),
         };
         let jobs = vec![
             poll_job(&config, polls),

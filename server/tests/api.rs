@@ -4,8 +4,11 @@
 mod dashboard;
 mod helpers;
 
-use app::api::profile::{CreateApiToken, RevokeApiToken};
-use dashboard::{Seeded, call, seeded_app};
+use app::api::{
+    auth::Login,
+    profile::{CreateApiToken, RevokeApiToken},
+};
+use dashboard::{PASSWORD, Seeded, call, seeded_app};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -408,4 +411,161 @@ async fn the_team_csv_has_one_line_per_row_matching_the_api() {
         get(&team, "/usage.csv", Auth::None).await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A form post as a browser without JavaScript sends it.
+async fn form_post(
+    team: &Seeded,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    team.app
+        .client
+        .post(team.app.url(path))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", team.app.url("/profile"))
+        .header("Cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+async fn profile_page(team: &Seeded, cookie: &str) -> (Option<String>, String) {
+    let response = team
+        .app
+        .client
+        .get(team.app.url("/profile"))
+        .header("Accept", "text/html")
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cache = response
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (cache, response.text().await.expect("body"))
+}
+
+fn shown_token(html: &str) -> Option<String> {
+    let start = html.find("id=\"new-token-value\">")? + "id=\"new-token-value\">".len();
+    let end = html[start..].find('<')?;
+    Some(html[start..start + end].to_owned())
+}
+
+#[tokio::test]
+async fn without_javascript_a_new_token_is_shown_once_after_the_redirect() {
+    let team = team().await;
+    let viewer = team.user("viewer@example.com", "viewer").await;
+
+    // The post answers with a redirect to /profile and no token in it.
+    let response = form_post(
+        &team,
+        CreateApiToken::PATH,
+        &viewer,
+        &[("name", "cron job")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/profile")
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body = response.text().await.expect("body");
+    assert!(!body.contains("qb_"), "{body}");
+
+    // Another session of the same user does not get it.
+    let second = call(
+        &team.app,
+        Login::PATH,
+        None,
+        &[("email", "viewer@example.com"), ("password", PASSWORD)],
+    )
+    .await;
+    let (_, other) = profile_page(&team, &helpers::session_pair(&second)).await;
+    assert!(shown_token(&other).is_none(), "{other}");
+
+    // The page after the redirect shows it, and says not to keep the page.
+    let (cache, page) = profile_page(&team, &viewer).await;
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    let token = shown_token(&page).expect("the new token is shown");
+    assert!(token.starts_with("qb_") && token.len() == 46, "{token}");
+    assert!(page.contains("cron job"), "{page}");
+    // It is the real token: it reads the API.
+    let body = json(
+        get(&team, "/api/v1/keys", Auth::Bearer(&token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(body["keys"].as_array().expect("keys").len(), 3);
+
+    // Once: a reload no longer has it.
+    let (cache, again) = profile_page(&team, &viewer).await;
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    assert!(!again.contains(&token), "shown only once");
+    assert!(again.contains(&format!("{}…", &token[..7])), "{again}");
+
+    // Revoking without JavaScript redirects back, and the token stops working.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(team.store.pool())
+        .await
+        .expect("id");
+    let response = form_post(
+        &team,
+        RevokeApiToken::PATH,
+        &viewer,
+        &[("id", &id.to_string())],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let response = get(&team, "/api/v1/keys", Auth::Bearer(&token)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (_, page) = profile_page(&team, &viewer).await;
+    assert!(page.contains("revoked"), "{page}");
+
+    // A refused name loses nothing and shows nothing.
+    let response = form_post(&team, CreateApiToken::PATH, &viewer, &[("name", "")]).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let (_, page) = profile_page(&team, &viewer).await;
+    assert!(shown_token(&page).is_none(), "{page}");
+}
+
+#[tokio::test]
+async fn with_javascript_the_answer_carries_the_token_and_nothing_waits() {
+    let team = team().await;
+    let viewer = team.user("viewer@example.com", "viewer").await;
+    let response = call(
+        &team.app,
+        CreateApiToken::PATH,
+        Some(&viewer),
+        &[("name", "script")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body: Value = response.json().await.expect("json");
+    let token = body["token"].as_str().expect("token").to_owned();
+    let (_, page) = profile_page(&team, &viewer).await;
+    assert!(shown_token(&page).is_none(), "{page}");
+    assert!(!page.contains(&token));
 }

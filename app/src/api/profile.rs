@@ -1,4 +1,11 @@
 //! The signed-in user's own API tokens: list, create (shown once), revoke.
+//!
+//! A new token is shown exactly once. With JavaScript, `create_api_token` answers
+//! with it and the page shows it. A plain form post (no JavaScript) is answered with
+//! a redirect to `/profile` instead, and the token waits in the server's memory for
+//! that session (`engine::auth::api_token::Reveals`) until the next `/profile` render
+//! takes it: it never goes into a URL, a cookie or a log. Every answer that can carry
+//! a token says `Cache-Control: no-store`.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -62,19 +69,83 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
         .collect())
 }
 
+/// Neither the browser nor a proxy may keep this answer (it can hold a token).
+#[cfg(feature = "ssr")]
+pub(crate) fn no_store() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+/// The session token of this request, from its cookie.
+#[cfg(feature = "ssr")]
+fn session() -> Option<engine::auth::SessionToken> {
+    let parts = use_context::<http::request::Parts>()?;
+    let cookie = use_context::<engine::auth::SessionCookie>()?;
+    cookie.token(
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+    )
+}
+
+/// A browser's own form post (JavaScript off), not the app's `fetch`: it accepts
+/// HTML, and leptos_axum answers it with a redirect.
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Creates a token for the signed-in user (any role: a token reads what its owner
-/// may read, nothing more).
+/// may read, nothing more). Answers with the token, or, to a plain form post, with
+/// nothing and a redirect to `/profile`, which shows it once.
 #[server]
-pub async fn create_api_token(name: String) -> Result<CreatedToken, AppError> {
+pub async fn create_api_token(name: String) -> Result<Option<CreatedToken>, AppError> {
     let user = crate::errors::signed_in()?;
     let store = expect_context::<engine::Store>();
     let (row, token) = engine::auth::api_token::create(&store, &user, &name, chrono::Utc::now())
         .await
         .map_err(token_error)?;
-    Ok(CreatedToken {
+    no_store();
+    if plain_form_post()
+        && let Some(session) = session()
+    {
+        expect_context::<engine::auth::api_token::Reveals>().put(&session, row.name, token);
+        leptos_axum::redirect("/profile");
+        return Ok(None);
+    }
+    Ok(Some(CreatedToken {
         name: row.name,
         token: token.reveal().to_owned(),
-    })
+    }))
+}
+
+/// The token this session created with a plain form post and has not seen yet;
+/// taking it removes it, so it is shown once.
+#[server]
+pub async fn take_new_api_token() -> Result<Option<CreatedToken>, AppError> {
+    crate::errors::signed_in()?;
+    no_store();
+    let Some(session) = session() else {
+        return Ok(None);
+    };
+    Ok(expect_context::<engine::auth::api_token::Reveals>()
+        .take(&session)
+        .map(|(name, token)| CreatedToken {
+            name,
+            token: token.reveal().to_owned(),
+        }))
 }
 
 #[server]

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::profile::{CreateApiToken, RevokeApiToken, list_api_tokens},
+    api::profile::{
+        CreateApiToken, CreatedToken, RevokeApiToken, list_api_tokens, take_new_api_token,
+    },
     components::{
         access_message::{AccessMessage, redirect_visitors},
         api_token_list::ApiTokenList,
@@ -10,6 +12,19 @@ use crate::{
     },
     errors::form_error,
 };
+
+/// A token just created, shown this once.
+#[component]
+fn NewToken(created: CreatedToken) -> impl IntoView {
+    view! {
+        <div class="new-token" role="status">
+            <p>
+                "Your new token “" {created.name} "”. Copy it now: it is shown only this once."
+            </p>
+            <code id="new-token-value">{created.token}</code>
+        </div>
+    }
+}
 
 /// The signed-in user's page: personal API tokens for `/api/v1/` and `/usage.csv`.
 #[component]
@@ -21,16 +36,21 @@ pub fn ProfilePage() -> impl IntoView {
         move || (create.version().get(), revoke.version().get()),
         |_| list_api_tokens(),
     );
+    // A token created by a plain form post (JavaScript off) comes back here after the
+    // redirect; rendering the page takes it, so a reload no longer shows it.
+    let posted = Resource::new(|| (), |_| take_new_api_token());
+    // Created with JavaScript: the action's answer carries it, and it replaces one
+    // shown from a plain post.
     let created = move || match create.value().get() {
-        Some(Ok(created)) => Some(view! {
-            <div class="new-token" role="status">
-                <p>
-                    "Your new token “" {created.name} "”. Copy it now: it is shown only this once."
-                </p>
-                <code id="new-token-value">{created.token}</code>
-            </div>
-        }),
+        Some(Ok(Some(created))) => Some(view! { <NewToken created/> }),
         _ => None,
+    };
+    let posted = move || {
+        let replaced = create.value().with(Option::is_some);
+        Suspend::new(async move {
+            let created = posted.await.ok().flatten().filter(|_| !replaced);
+            created.map(|created| view! { <NewToken created/> })
+        })
     };
     let create_error = form_error(create);
 
@@ -46,6 +66,7 @@ pub fn ProfilePage() -> impl IntoView {
                 ". Only a fingerprint of it is stored; revoke it when it is no longer needed."
             </p>
             {created}
+            <Suspense fallback=|| ()>{posted}</Suspense>
             <ActionForm action=create attr:class="stacked-form" attr:id="create-token-form">
                 <label for="token-name">"Name (what it is for)"</label>
                 <input id="token-name" name="name" required maxlength="100"/>

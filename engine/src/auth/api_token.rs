@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     Store,
+    auth::SessionToken,
     store::{
         api_tokens::{self, ApiTokenRow},
         audit::{self, AuditActor, Subject},
@@ -167,6 +168,63 @@ pub async fn authenticate(
         .filter(User::is_enabled))
 }
 
+/// How long a new token waits to be shown after a form post without JavaScript.
+pub const REVEAL_TTL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// New tokens waiting to be shown, once, to the session that created them with a
+/// plain form post (post, redirect, get: the token never goes into a URL or a
+/// cookie). Kept in this process's memory only, keyed by the SHA-256 of the session
+/// token, for at most [`REVEAL_TTL`]; taking one removes it. A restart loses them
+/// (the token is then listed but its value is gone: revoke it and make another).
+#[derive(Clone, Default)]
+pub struct Reveals(std::sync::Arc<std::sync::Mutex<Vec<PendingReveal>>>);
+
+struct PendingReveal {
+    session: [u8; 32],
+    name: String,
+    token: ApiToken,
+    until: std::time::Instant,
+}
+
+impl Reveals {
+    /// Holds `token` for `session`, replacing one it had not picked up yet.
+    pub fn put(&self, session: &SessionToken, name: String, token: ApiToken) {
+        let session = session.hash();
+        let now = std::time::Instant::now();
+        let mut pending = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pending.retain(|p| p.until > now && p.session != session);
+        pending.push(PendingReveal {
+            session,
+            name,
+            token,
+            until: now + REVEAL_TTL,
+        });
+    }
+
+    /// The token waiting for `session` (its name and value), removing it.
+    pub fn take(&self, session: &SessionToken) -> Option<(String, ApiToken)> {
+        let session = session.hash();
+        let now = std::time::Instant::now();
+        let mut pending = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pending.retain(|p| p.until > now);
+        let index = pending.iter().position(|p| p.session == session)?;
+        let found = pending.swap_remove(index);
+        Some((found.name, found.token))
+    }
+}
+
+impl fmt::Debug for Reveals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Reveals([REDACTED])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +246,20 @@ mod tests {
         ] {
             assert!(ApiToken::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_pending_token_is_taken_once_and_only_by_its_session() {
+        let reveals = Reveals::default();
+        let mine = SessionToken::generate();
+        let other = SessionToken::generate();
+        let token = ApiToken::generate();
+        let value = token.reveal().to_owned();
+        reveals.put(&mine, "ci".to_owned(), token);
+        assert!(reveals.take(&other).is_none());
+        let (name, taken) = reveals.take(&mine).expect("waiting");
+        assert_eq!((name.as_str(), taken.reveal()), ("ci", value.as_str()));
+        assert!(reveals.take(&mine).is_none(), "shown only once");
+        assert_eq!(format!("{reveals:?}"), "Reveals([REDACTED])");
     }
 }

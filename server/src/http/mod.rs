@@ -42,6 +42,8 @@ pub struct AppState {
     pub retention: engine::history::Retention,
     /// When set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<MetricsToken>,
+    /// New API tokens waiting to be shown once after a form post without JavaScript.
+    pub token_reveals: engine::auth::api_token::Reveals,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -60,6 +62,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.alerts.clone());
             provide_context(state.mailer.clone());
             provide_context(state.polls.clone());
+            provide_context(state.token_reveals.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();
