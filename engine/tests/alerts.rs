@@ -697,3 +697,56 @@ async fn forecast_rule_does_not_fire_when_the_reset_comes_first_and_fires_otherw
     .await;
     assert_eq!(world.evaluate(&[runs_out_first], now).await, 0);
 }
+
+/// A rule deleted since the last evaluation takes its state with it (nothing stays
+/// "firing" for a rule that is gone), while the other keys of the same batch keep
+/// theirs.
+#[tokio::test]
+async fn a_deleted_rule_drops_its_state_and_leaves_the_others_alone() {
+    let world = world().await;
+    let north = world.key("platerecognizer", "North gate").await;
+    let south = world.key("platerecognizer", "South gate").await;
+    for key in [north, south] {
+        world.store_reading(key, calls(8_500, t0())).await;
+    }
+    assert_eq!(world.evaluate(&[north, south], t0()).await, 2);
+    let firing = |subject_key: KeyId| {
+        let pool = world.store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM alert_states WHERE key_id = ? AND level != 'ok'",
+            )
+            .bind(subject_key.0)
+            .fetch_one(&pool)
+            .await
+            .expect("count")
+        }
+    };
+    assert_eq!(firing(north).await, 1);
+    assert_eq!(firing(south).await, 1);
+
+    // North's percent rule goes; both keys are evaluated again in one batch.
+    let rules = engine::store::alerts::list_rules(world.store.pool())
+        .await
+        .expect("rules");
+    let percent_rule = rules
+        .iter()
+        .find(|r| r.key_id == Some(north.0) && r.kind.describe().contains("% used"))
+        .expect("north's percent rule");
+    engine::alerts::delete_rule(&world.store, &Actor::Cli, percent_rule.id, t0())
+        .await
+        .expect("deleted");
+    let later = t0() + TimeDelta::minutes(15);
+    for key in [north, south] {
+        world.store_reading(key, calls(8_600, later)).await;
+    }
+    assert_eq!(world.evaluate(&[north, south], later).await, 0, "nothing new");
+    assert_eq!(firing(north).await, 0, "the deleted rule's alert is gone");
+    assert_eq!(firing(south).await, 1, "the other key still fires");
+    let states: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alert_states WHERE key_id = ?")
+        .bind(south.0)
+        .fetch_one(world.store.pool())
+        .await
+        .expect("count");
+    assert!(states >= 1);
+}

@@ -136,6 +136,7 @@ pub async fn evaluate(
             .collect();
 
     let mut report = EvaluationReport::default();
+    let mut states = Vec::new();
     for subject in &subjects {
         for (sig, (kind, recipients)) in &subject.rules {
             let Some((level, summary, period_id)) = judge(kind, &subject.input, now) else {
@@ -157,7 +158,6 @@ pub async fn evaluate(
                 evaluated_at: now,
                 notified_at: decision.notified_at,
             };
-            alert_store::upsert_state(&mut tx, &state).await?;
             if let Some(event) = decision.event {
                 let dedup_key = format!(
                     "{}|{}|{}|{}|{}|{}",
@@ -174,18 +174,19 @@ pub async fn evaluate(
                     dedup_key,
                     at: now,
                 };
-                let Some(id) = alert_store::insert_notification(&mut tx, &notification).await?
-                else {
-                    continue;
-                };
-                report.notifications += 1;
-                report.emails += queue_emails(
-                    &mut tx, settings, subject, kind, &state, event, id, recipients, now,
-                )
-                .await?;
+                // `None`: the same decision was made before (a re-run); nothing to send.
+                if let Some(id) = alert_store::insert_notification(&mut tx, &notification).await? {
+                    report.notifications += 1;
+                    report.emails += queue_emails(
+                        &mut tx, settings, subject, kind, &state, event, id, recipients, now,
+                    )
+                    .await?;
+                }
             }
+            states.push(state);
         }
     }
+    alert_store::upsert_states(&mut tx, &states).await?;
     // Rules changed or deleted since: their states go, so nothing stays "firing" for
     // a rule that is gone. (Keys no longer polled are left out where alerts are read.)
     let mut kept: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -194,9 +195,11 @@ pub async fn evaluate(
             .or_default()
             .extend(subject.rules.keys().cloned());
     }
-    for (subject, sigs) in &kept {
-        alert_store::prune_states(&mut tx, subject, sigs).await?;
-    }
+    let kept: Vec<(&str, &[String])> = kept
+        .iter()
+        .map(|(subject, sigs)| (*subject, sigs.as_slice()))
+        .collect();
+    alert_store::prune_states(&mut tx, &kept).await?;
     tx.commit().await?;
     if report.emails > 0 {
         settings.outbox.notify_one();

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::{AlertLevel, AlertRule, KeyId, Recipients, RuleKind};
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::time::ts;
 
@@ -221,28 +221,40 @@ pub async fn firing(db: impl SqliteExecutor<'_>) -> Result<Vec<StateRow>, sqlx::
     .await
 }
 
-pub async fn upsert_state(db: &mut SqliteConnection, row: &StateRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO alert_states (subject, rule_sig, subject_label, rule_text, key_id, level, \
-         period_id, summary, since, evaluated_at, notified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (subject, rule_sig) DO UPDATE SET subject_label = excluded.subject_label, \
-         rule_text = excluded.rule_text, key_id = excluded.key_id, level = excluded.level, \
-         period_id = excluded.period_id, summary = excluded.summary, since = excluded.since, \
-         evaluated_at = excluded.evaluated_at, notified_at = excluded.notified_at",
-    )
-    .bind(&row.subject)
-    .bind(&row.rule_sig)
-    .bind(&row.subject_label)
-    .bind(&row.rule_text)
-    .bind(row.key_id)
-    .bind(&row.level)
-    .bind(&row.period_id)
-    .bind(&row.summary)
-    .bind(ts(row.since))
-    .bind(ts(row.evaluated_at))
-    .bind(row.notified_at.map(ts))
-    .execute(db)
-    .await?;
+/// Writes these states, new or changed, in multi-row statements: an evaluation
+/// touches every (subject, rule) of its batch, and one statement per state cost more
+/// than the judging.
+pub async fn upsert_states(
+    db: &mut SqliteConnection,
+    rows: &[StateRow],
+) -> Result<(), sqlx::Error> {
+    // 11 parameters a row, well under SQLite's limit of 32,766.
+    for chunk in rows.chunks(500) {
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO alert_states (subject, rule_sig, subject_label, rule_text, key_id, \
+             level, period_id, summary, since, evaluated_at, notified_at) ",
+        );
+        upsert.push_values(chunk, |mut b, row| {
+            b.push_bind(&row.subject)
+                .push_bind(&row.rule_sig)
+                .push_bind(&row.subject_label)
+                .push_bind(&row.rule_text)
+                .push_bind(row.key_id)
+                .push_bind(&row.level)
+                .push_bind(&row.period_id)
+                .push_bind(&row.summary)
+                .push_bind(ts(row.since))
+                .push_bind(ts(row.evaluated_at))
+                .push_bind(row.notified_at.map(ts));
+        });
+        upsert.push(
+            " ON CONFLICT (subject, rule_sig) DO UPDATE SET subject_label = excluded.subject_label, \
+             rule_text = excluded.rule_text, key_id = excluded.key_id, level = excluded.level, \
+             period_id = excluded.period_id, summary = excluded.summary, since = excluded.since, \
+             evaluated_at = excluded.evaluated_at, notified_at = excluded.notified_at",
+        );
+        upsert.build().execute(&mut *db).await?;
+    }
     Ok(())
 }
 
@@ -337,20 +349,24 @@ pub async fn recipient_addresses(
     Ok(out)
 }
 
-/// Forgets the states of rules a subject no longer has (changed or deleted rules), so
-/// nothing stays "firing" for a rule that is gone.
+/// Deletes the states of these subjects whose rule is not in `keep` (rules changed
+/// or deleted since), for all subjects in one statement.
 pub async fn prune_states(
     db: &mut SqliteConnection,
-    subject: &str,
-    keep: &[String],
+    keep: &[(&str, &[String])],
 ) -> Result<u64, sqlx::Error> {
-    let keep = serde_json::to_string(keep).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let encode = |e: serde_json::Error| sqlx::Error::Encode(Box::new(e));
+    let subjects: Vec<&str> = keep.iter().map(|(subject, _)| *subject).collect();
+    let pairs: Vec<(&str, &String)> = keep
+        .iter()
+        .flat_map(|(subject, sigs)| sigs.iter().map(move |sig| (*subject, sig)))
+        .collect();
     let result = sqlx::query(
-        "DELETE FROM alert_states WHERE subject = ? \
-         AND rule_sig NOT IN (SELECT value FROM json_each(?))",
+        "DELETE FROM alert_states WHERE subject IN (SELECT value FROM json_each(?1)) \
+         AND (subject, rule_sig) NOT IN (SELECT value ->> 0, value ->> 1 FROM json_each(?2))",
     )
-    .bind(subject)
-    .bind(keep)
+    .bind(serde_json::to_string(&subjects).map_err(encode)?)
+    .bind(serde_json::to_string(&pairs).map_err(encode)?)
     .execute(db)
     .await?;
     Ok(result.rows_affected())
