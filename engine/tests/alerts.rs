@@ -740,7 +740,11 @@ async fn a_deleted_rule_drops_its_state_and_leaves_the_others_alone() {
     for key in [north, south] {
         world.store_reading(key, calls(8_600, later)).await;
     }
-    assert_eq!(world.evaluate(&[north, south], later).await, 0, "nothing new");
+    assert_eq!(
+        world.evaluate(&[north, south], later).await,
+        0,
+        "nothing new"
+    );
     assert_eq!(firing(north).await, 0, "the deleted rule's alert is gone");
     assert_eq!(firing(south).await, 1, "the other key still fires");
     let states: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM alert_states WHERE key_id = ?")
