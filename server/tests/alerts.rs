@@ -218,17 +218,7 @@ async fn viewers_see_the_page_but_cannot_change_rules_or_send_test_mail() {
     assert!(!html.contains("Add a rule"), "{html}");
     assert!(!html.contains("Send test email"), "{html}");
     assert!(!html.contains("/settings#email-settings"), "{html}");
-    let settings = app
-        .client
-        .get(app.url("/settings"))
-        .header("Cookie", &viewer)
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let settings = app.page_with_cookie("/settings", &viewer).await;
     assert!(settings.contains("only admins"), "{settings}");
     assert!(!settings.contains("Send test email"), "{settings}");
     let response = call(

@@ -104,16 +104,7 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
     assert!(cookie.starts_with("qb_theme=dark;"), "{cookie}");
     assert!(cookie.contains("Path=/"));
 
-    let dark = app
-        .client
-        .get(app.url("/"))
-        .header("Cookie", "qb_theme=dark")
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let dark = app.page_with_cookie("/", "qb_theme=dark").await;
     assert!(dark.contains(r#"data-theme="dark""#));
     // The toggle now offers the other theme.
     assert!(dark.contains(r#"name="theme" value="light""#));

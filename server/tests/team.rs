@@ -15,6 +15,16 @@ use reqwest::StatusCode;
 const BIN: &str = env!("CARGO_BIN_EXE_quotaboard");
 const MARKER: &str = "MARKER-cli-secret-9d8c7b6a5f4e";
 const PASSWORD: &str = "a long admin passphrase";
+/// `key add` of a StructOCR key labelled `a`, its secret on stdin.
+const ADD_STRUCTOCR_KEY: [&str; 7] = [
+    "key",
+    "add",
+    "--vendor",
+    "structocr",
+    "--label",
+    "a",
+    "--secret-stdin",
+];
 
 /// Runs the binary in `dir` with `stdin` piped in.
 fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
@@ -163,20 +173,7 @@ fn cli_adds_users_and_keys_from_stdin_and_lists_keys_masked() {
 #[test]
 fn rotate_master_key_keeps_keys_usable_through_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run(
-        dir.path(),
-        &[
-            "key",
-            "add",
-            "--vendor",
-            "structocr",
-            "--label",
-            "a",
-            "--secret-stdin",
-        ],
-        MARKER,
-        &[],
-    );
+    let out = run(dir.path(), &ADD_STRUCTOCR_KEY, MARKER, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let before = std::fs::read(dir.path().join("data/master.key")).expect("key");
     let out = run(dir.path(), &["rotate-master-key"], "", &[]);
@@ -199,16 +196,12 @@ fn rotate_master_key_with_environment_keys_through_the_cli() {
     const OLD: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     const NEW: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
     let dir = tempfile::tempdir().expect("tempdir");
-    let add = [
-        "key",
-        "add",
-        "--vendor",
-        "structocr",
-        "--label",
-        "a",
-        "--secret-stdin",
-    ];
-    let out = run(dir.path(), &add, MARKER, &[("QUOTABOARD_MASTER_KEY", OLD)]);
+    let out = run(
+        dir.path(),
+        &ADD_STRUCTOCR_KEY,
+        MARKER,
+        &[("QUOTABOARD_MASTER_KEY", OLD)],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Without QUOTABOARD_MASTER_KEY_NEXT it says what to set.
     let out = run(
@@ -259,20 +252,7 @@ fn rotate_master_key_with_environment_keys_through_the_cli() {
 #[test]
 fn serving_with_a_wrong_master_key_stops_with_a_clear_error_and_touches_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run(
-        dir.path(),
-        &[
-            "key",
-            "add",
-            "--vendor",
-            "structocr",
-            "--label",
-            "a",
-            "--secret-stdin",
-        ],
-        MARKER,
-        &[],
-    );
+    let out = run(dir.path(), &ADD_STRUCTOCR_KEY, MARKER, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let db = dir.path().join("data/quotaboard.db");
     let before = std::fs::read(&db).expect("db");

@@ -31,6 +31,21 @@ impl TestApp {
         let status = response.status();
         (status, response.text().await.expect("body"))
     }
+
+    /// A page as a browser asks for it (`Accept: text/html`) with this `Cookie`
+    /// header, whatever its status.
+    pub async fn page_with_cookie(&self, path: &str, cookie: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .header("Cookie", cookie)
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("body")
+    }
 }
 
 /// Posts a server function's form the way the hydrated app does (JSON answer).
