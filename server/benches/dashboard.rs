@@ -7,8 +7,9 @@
 //! rolls them up and applies retention (`engine::history::maintain`, as the history
 //! job does), works out every forecast, and starts the real server on loopback with
 //! polling and the history job off. Then `wrk` (Debian package `wrk`) measures, each
-//! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in), the
-//! JSON API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
+//! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in), a
+//! key's page `/keys/{id}` (signed in; its charts are separate requests), the JSON
+//! API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
 //! (`range=24h`, raw rows; `range=90d`, rollups) and `/metrics`. Prints p50/p95/p99
 //! and requests per second for each, and the database size.
 
@@ -178,6 +179,11 @@ async fn main() {
         (
             "overview, one vendor",
             format!("{base}/?vendor=ocr-space&sort=remaining"),
+            cookie_header.as_str(),
+        ),
+        (
+            "key page /keys/{id}",
+            format!("{base}/keys/{key}"),
             cookie_header.as_str(),
         ),
         (
