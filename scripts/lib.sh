@@ -27,10 +27,10 @@ qb_wasm_bindgen_version() {
 }
 
 # Which way the wasm32 standard library comes: "rustup" (prebuilt target) or "debian"
-# (Debian's rustc-web with -Zbuild-std). QUOTABOARD_WASM_ROUTE forces one.
+# (Debian's rustc-web with -Zbuild-std). QB_WASM_ROUTE forces one.
 qb_wasm_route() {
-  if [[ -n "${QUOTABOARD_WASM_ROUTE:-}" ]]; then
-    echo "$QUOTABOARD_WASM_ROUTE"
+  if [[ -n "${QB_WASM_ROUTE:-}" ]]; then
+    echo "$QB_WASM_ROUTE"
   elif rustup target list --installed 2>/dev/null | grep -qx "$QB_WASM_TARGET"; then
     echo rustup
   else
@@ -47,6 +47,6 @@ qb_leptos_build() {
       RUSTUP_TOOLCHAIN="$QB_DEBIAN_TOOLCHAIN" RUSTC_BOOTSTRAP=1 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$QB_WASM_LD" \
         cargo leptos build --lib-cargo-args="-Zbuild-std=std,panic_abort" "$@" ;;
-    *) die "QUOTABOARD_WASM_ROUTE must be rustup or debian, not '$route'" ;;
+    *) die "QB_WASM_ROUTE must be rustup or debian, not '$route'" ;;
   esac
 }
