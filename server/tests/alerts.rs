@@ -5,7 +5,7 @@ mod helpers;
 
 use app::api::{
     alerts::{DeleteAlertRule, SaveAlertRule, SendTestEmail, SetKeyAccount},
-    auth::{Login, SetupAdmin},
+    auth::Login,
     keys::AddKey,
     team::AddUser,
 };
@@ -18,15 +18,7 @@ const PASSWORD: &str = "correct horse battery";
 const MARKER: &str = "MARKER-secret-0123456789wxyz";
 
 async fn setup(app: &TestApp) -> String {
-    let response = call(
-        app,
-        SetupAdmin::PATH,
-        None,
-        &[("email", ADMIN), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(response.status().is_success(), "{}", response.status());
-    let admin = session_pair(&response);
+    let admin = helpers::sign_up_admin(app, ADMIN, PASSWORD).await;
     let response = call(
         app,
         AddKey::PATH,

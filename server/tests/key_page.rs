@@ -4,7 +4,7 @@
 mod helpers;
 
 use app::api::{
-    auth::{Login, SetupAdmin},
+    auth::Login,
     keys::{AddKey, UpdateKey},
     settings::SetTeamTimeZone,
     team::AddUser,
@@ -43,15 +43,7 @@ struct Seeded {
 /// fresh poll whose reply is the key's latest.
 async fn seeded() -> Seeded {
     let app = spawn_app().await;
-    let response = call(
-        &app,
-        SetupAdmin::PATH,
-        None,
-        &[("email", ADMIN), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(response.status().is_success());
-    let admin = session_pair(&response);
+    let admin = helpers::sign_up_admin(&app, ADMIN, PASSWORD).await;
     let response = call(
         &app,
         AddUser::PATH,

@@ -32,15 +32,7 @@ fn pair(set_cookie: &str) -> String {
 }
 
 async fn setup_admin(app: &TestApp) -> String {
-    let response = call(
-        app,
-        SetupAdmin::PATH,
-        None,
-        &[("email", ADMIN), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(response.status().is_success(), "{}", response.status());
-    pair(&session_cookie(&response).expect("setup signs the admin in"))
+    helpers::sign_up_admin(app, ADMIN, PASSWORD).await
 }
 
 async fn login(app: &TestApp, email: &str, password: &str) -> Response {

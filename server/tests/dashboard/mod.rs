@@ -5,10 +5,7 @@
 
 use std::time::Duration;
 
-use app::api::{
-    auth::{Login, SetupAdmin},
-    team::AddUser,
-};
+use app::api::{auth::Login, team::AddUser};
 use chrono::Utc;
 use domain::{KeyForm, KeyId};
 use engine::{
@@ -64,7 +61,7 @@ pub async fn seeded_app() -> Seeded {
             limits: VendorLimits::unlimited(),
         },
     );
-    let admin = sign_up_admin(&app).await;
+    let admin = crate::helpers::sign_up_admin(&app, ADMIN, PASSWORD).await;
     Seeded {
         app,
         admin,
@@ -73,19 +70,6 @@ pub async fn seeded_app() -> Seeded {
         secrets,
         poller,
     }
-}
-
-/// Posts a server function's form the way the hydrated app does (JSON answer).
-pub async fn sign_up_admin(app: &TestApp) -> String {
-    let response = call(
-        app,
-        SetupAdmin::PATH,
-        None,
-        &[("email", ADMIN), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(response.status().is_success(), "{}", response.status());
-    session_pair(&response)
 }
 
 impl Seeded {

@@ -5,7 +5,9 @@
 
 use std::net::SocketAddr;
 
+use app::api::auth::SetupAdmin;
 use engine::Config;
+use leptos::server_fn::ServerFn;
 use quotaboard::startup::Application;
 use tempfile::TempDir;
 
@@ -64,6 +66,19 @@ pub async fn call(
         request = request.header("Cookie", cookie);
     }
     request.send().await.expect("post")
+}
+
+/// Creates the first admin on the setup page; their session cookie pair.
+pub async fn sign_up_admin(app: &TestApp, email: &str, password: &str) -> String {
+    let response = call(
+        app,
+        SetupAdmin::PATH,
+        None,
+        &[("email", email), ("password", password)],
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    session_pair(&response)
 }
 
 /// `qb_session=…` of the response's session cookie, ready for a `Cookie` header.
