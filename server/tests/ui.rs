@@ -8,7 +8,7 @@ use app::api::{
     keys::{AddKey, UpdateKey},
     team::AddUser,
 };
-use helpers::{TestApp, call, spawn_app};
+use helpers::{TestApp, call, session_pair, spawn_app};
 use leptos::server_fn::ServerFn;
 use reqwest::{Response, StatusCode};
 
@@ -25,10 +25,6 @@ fn session_cookie(response: &Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("qb_session="))
         .map(str::to_owned)
-}
-
-fn pair(set_cookie: &str) -> String {
-    set_cookie.split(';').next().expect("pair").to_owned()
 }
 
 async fn setup_admin(app: &TestApp) -> String {
@@ -82,7 +78,7 @@ async fn viewer_cookie(app: &TestApp, admin: &str) -> String {
     .await;
     assert!(response.status().is_success(), "{}", response.status());
     let response = login(app, "viewer@example.com", PASSWORD).await;
-    pair(&session_cookie(&response).expect("viewer signed in"))
+    session_pair(&response)
 }
 
 #[tokio::test]
@@ -98,7 +94,7 @@ async fn login_sets_a_strict_http_only_cookie_with_a_new_session_each_time() {
         for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
             assert!(cookie.contains(part), "{cookie}");
         }
-        tokens.push(pair(&cookie));
+        tokens.push(session_pair(&response));
     }
     assert_ne!(tokens[0], tokens[1]);
 
