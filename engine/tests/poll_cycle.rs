@@ -217,14 +217,19 @@ async fn only_due_keys_are_polled_by_the_scheduler() {
         default: TimeDelta::minutes(15),
         ocr_space: TimeDelta::hours(6),
     };
-    // Never polled: both are due.
-    assert_eq!(
-        w.cycle(&Selection::Due(every_15_minutes.clone()))
-            .await
-            .lines
-            .len(),
-        2
-    );
+    // Never polled: both are due, and counted as they are picked.
+    let progress = engine::poller::Progress::default();
+    let report = engine::poller::poll_cycle_with_progress(
+        &w.store,
+        &w.secrets,
+        &w.poller,
+        &Selection::Due(every_15_minutes.clone()),
+        &progress,
+    )
+    .await
+    .expect("cycle");
+    assert_eq!(report.lines.len(), 2);
+    assert_eq!(progress.snapshot().total, 2);
     // Just polled: neither is.
     assert!(
         w.cycle(&Selection::Due(every_15_minutes))
@@ -281,6 +286,143 @@ async fn a_large_cycle_is_stored_in_full() {
         1_200
     );
     assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 1_200);
+}
+
+/// Keys are read a page at a time while the first ones are already being polled:
+/// keys far down the list are polled and stored all the same, and a key whose secret
+/// cannot be opened is stored as a failure without stopping the others.
+#[tokio::test]
+async fn keys_read_late_are_polled_and_an_unreadable_one_fails_alone() {
+    let w = world().await;
+    for i in 0..520 {
+        w.add_key_at(
+            "platerecognizer-sdk",
+            &format!("camera {i}"),
+            "",
+            &w.sim.sdk_base_url(&format!("license-{i}")),
+        )
+        .await;
+    }
+    let donor = w.add_key("structocr", "late 1", "healthy-late-one").await;
+    let broken = w
+        .add_key("structocr", "broken", "healthy-late-broken")
+        .await;
+    let last = w.add_key("structocr", "late 2", "healthy-late-two").await;
+    // Another row's ciphertext: it no longer opens under this key's id.
+    sqlx::query(
+        "UPDATE api_keys SET secret_ciphertext = (SELECT secret_ciphertext FROM api_keys WHERE id = ?), \
+         secret_nonce = (SELECT secret_nonce FROM api_keys WHERE id = ?) WHERE id = ?",
+    )
+    .bind(donor.0)
+    .bind(donor.0)
+    .bind(broken.0)
+    .execute(w.store.pool())
+    .await
+    .expect("swap");
+
+    let report = w.cycle(&Selection::All).await;
+    assert_eq!(report.lines.len(), 523);
+    assert_eq!(report.count("ok"), 522);
+    let line = |id: KeyId| {
+        report
+            .lines
+            .iter()
+            .find(|line| line.key_id == id)
+            .expect("a line for every key")
+    };
+    assert_eq!(line(broken).outcome, "error");
+    assert_eq!(line(broken).attempts, 0);
+    assert!(
+        line(broken).summary.contains("cannot be decrypted"),
+        "{}",
+        line(broken).summary
+    );
+    assert!(!line(broken).summary.contains("healthy-late"));
+    assert_eq!(line(last).outcome, "ok");
+    // Nothing was sent for the broken key; the key after it was polled.
+    assert!(
+        w.sim
+            .traffic()
+            .requests_with("healthy-late-broken")
+            .is_empty()
+    );
+    assert_eq!(w.sim.traffic().requests_with("healthy-late-two").len(), 1);
+    assert_eq!(w.sim.traffic().requests().len(), 522);
+
+    let kind: String = sqlx::query_scalar("SELECT error_kind FROM snapshots WHERE key_id = ?")
+        .bind(broken.0)
+        .fetch_one(w.store.pool())
+        .await
+        .expect("the broken key's snapshot");
+    assert_eq!(kind, "secret_unreadable");
+    assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 523);
+    assert_eq!(w.count("SELECT COUNT(*) FROM key_latest").await, 523);
+}
+
+/// Dropping a running cycle (the server shutting down, a cancelled task) stops it:
+/// no key is read or sent after that, and what was polled before is kept.
+#[tokio::test]
+async fn a_cancelled_cycle_sends_nothing_more_and_keeps_what_it_polled() {
+    use engine::poller::{Progress, poll_cycle_with_progress};
+
+    let w = world().await;
+    // 100 ms a request and 4 at a time: the cycle would take 15 s.
+    let slow = simulator::spawn(SimulatorOptions {
+        latency: Duration::from_millis(100),
+        ..SimulatorOptions::default()
+    })
+    .await
+    .expect("simulator");
+    let mut first = None;
+    for i in 0..600 {
+        let id = w
+            .add_key_at(
+                "platerecognizer-sdk",
+                &format!("camera {i}"),
+                "",
+                &slow.sdk_base_url(&format!("license-{i}")),
+            )
+            .await;
+        first.get_or_insert(id);
+    }
+    let progress = Progress::default();
+    let cycle = tokio::spawn({
+        let (store, secrets, poller, progress) = (
+            w.store.clone(),
+            w.secrets.clone(),
+            w.poller.clone(),
+            progress.clone(),
+        );
+        async move {
+            poll_cycle_with_progress(&store, &secrets, &poller, &Selection::All, &progress).await
+        }
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while progress.snapshot().done.len() < 8 {
+        assert!(tokio::time::Instant::now() < deadline, "no key finished");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(progress.snapshot().total, 600);
+    cycle.abort();
+    assert!(cycle.await.expect_err("cancelled").is_cancelled());
+    // Requests already on the wire arrive; then nothing more, for three latencies.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sent = slow.traffic().requests().len();
+    assert!(sent < 600, "the cycle went on: {sent} requests");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(slow.traffic().requests().len(), sent);
+
+    // What finished before is stored (the writer commits what it was handed), once.
+    let stored = w.count("SELECT COUNT(*) FROM snapshots").await;
+    assert!((7..=600).contains(&stored), "stored {stored}");
+    assert_eq!(
+        w.count("SELECT COUNT(DISTINCT key_id) FROM snapshots")
+            .await,
+        stored
+    );
+    // Nothing is left holding the database or the poller: the next poll runs.
+    let report = w.cycle(&Selection::Key(first.expect("a key"))).await;
+    assert_eq!(report.count("ok"), 1);
 }
 
 #[tokio::test]
@@ -397,24 +539,36 @@ async fn outcomes_are_stored_as_they_arrive_not_at_the_end_of_the_cycle() {
     w.add_key("structocr", "slow", "fault-timeout-key").await;
     let store = w.store.clone();
     let watcher = tokio::spawn(async move {
-        // While the slow key still holds the cycle open, a full batch is committed.
-        for _ in 0..100 {
+        // While the slow key still holds the cycle open, a full batch is committed,
+        // then everything but the last wave (the slow key and at most the three
+        // keys in flight beside it, concurrency being 4).
+        let mut first_batch = 0;
+        for _ in 0..300 {
             let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM snapshots")
                 .fetch_one(store.pool())
                 .await
                 .expect("count");
-            if stored >= 1_000 {
-                return stored;
+            if first_batch == 0 && stored >= 1_000 {
+                first_batch = stored;
+            }
+            if stored >= 1_497 {
+                return (first_batch, stored);
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        0
+        (first_batch, 0)
     });
     let report = w.cycle(&Selection::All).await;
-    let seen_mid_cycle = watcher.await.expect("watcher");
+    let (first_batch, before_last_wave) = watcher.await.expect("watcher");
     assert!(
-        (1_000..1_501).contains(&seen_mid_cycle),
-        "a batch of 1,000 was committed mid-cycle, saw {seen_mid_cycle}"
+        (1_000..1_501).contains(&first_batch),
+        "a batch of 1,000 was committed mid-cycle, saw {first_batch}"
+    );
+    // The slow key is stored only when the cycle ends: anything short of 1,501 was
+    // seen while it still ran.
+    assert!(
+        (1_497..1_501).contains(&before_last_wave),
+        "all but the last wave was committed before the slow key answered, saw {before_last_wave}"
     );
     assert_eq!(report.lines.len(), 1_501);
     assert_eq!(w.count("SELECT COUNT(*) FROM snapshots").await, 1_501);

@@ -22,7 +22,8 @@ pub struct ProgressState {
     pub started_at: Option<DateTime<Utc>>,
     /// `None` while it runs.
     pub finished_at: Option<DateTime<Utc>>,
-    /// Keys selected (known once the cycle has picked them).
+    /// Keys selected: known when the cycle starts for "Poll now"; a scheduled cycle
+    /// adds the due keys as it reads them.
     pub total: usize,
     /// One line per key done, in the order they finished.
     pub done: Vec<CycleLine>,
@@ -60,6 +61,11 @@ impl Progress {
 
     pub(crate) fn selected(&self, total: usize) {
         self.update(|state| state.total = total);
+    }
+
+    /// More keys picked (a scheduled cycle knows which keys are due as it reads them).
+    pub(crate) fn add_selected(&self, more: usize) {
+        self.update(|state| state.total += more);
     }
 
     pub(crate) fn key_done(&self, line: &CycleLine) {

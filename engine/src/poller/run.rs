@@ -138,10 +138,17 @@ impl Poller {
     pub fn poll_stream(&self, targets: Vec<PollTarget>) -> impl Stream<Item = PollOutcome> + '_ {
         stream::iter(targets)
             .map(|target| self.poll_one(target))
-            .buffer_unordered(self.settings.concurrency.max(1))
+            .buffer_unordered(self.concurrency())
     }
 
-    async fn poll_one(&self, target: PollTarget) -> PollOutcome {
+    /// Requests in flight at once (at least one).
+    pub(crate) fn concurrency(&self) -> usize {
+        self.settings.concurrency.max(1)
+    }
+
+    /// One key with the politeness rules: what [`Poller::poll_stream`] runs up to
+    /// `concurrency` of at once.
+    pub(crate) async fn poll_one(&self, target: PollTarget) -> PollOutcome {
         let started_at = Utc::now();
         let clock = tokio::time::Instant::now();
         let vendor = target.credential.vendor();

@@ -251,6 +251,56 @@ pub async fn list_enabled_sealed(
     Ok(raw.into_iter().map(SealedKeyRow::from).collect())
 }
 
+/// An enabled key as a polling cycle reads it: sealed, with when it was last polled
+/// (`None`: never).
+#[derive(Debug, Clone)]
+pub struct PollRow {
+    pub key: SealedKeyRow,
+    pub last_polled: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PollRowRaw {
+    #[sqlx(flatten)]
+    key: SealedKeyRowRaw,
+    last_polled: Option<DateTime<Utc>>,
+}
+
+/// How many keys are enabled: a polling cycle's size, known before any is read.
+pub async fn count_enabled(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE enabled = 1")
+        .fetch_one(db)
+        .await
+}
+
+/// One page of enabled keys for a polling cycle: up to `limit` keys with an id above
+/// `after`, in id order, so the next page starts after this one's last id.
+pub async fn enabled_page(
+    db: impl SqliteExecutor<'_>,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<PollRow>, sqlx::Error> {
+    let raw: Vec<PollRowRaw> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        ", ",
+        sealed_columns!(),
+        ", (SELECT polled_at FROM key_latest WHERE key_id = api_keys.id) AS last_polled \
+         FROM api_keys WHERE enabled = 1 AND id > ? ORDER BY id LIMIT ?"
+    ))
+    .bind(after)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await?;
+    Ok(raw
+        .into_iter()
+        .map(|raw| PollRow {
+            key: raw.key.into(),
+            last_polled: raw.last_polled,
+        })
+        .collect())
+}
+
 /// Keys with their own poll interval (minutes), overriding the vendor's default.
 pub async fn poll_interval_overrides(
     db: impl SqliteExecutor<'_>,

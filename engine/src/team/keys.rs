@@ -330,7 +330,11 @@ pub async fn key_summary(store: &Store, actor: &Actor, id: KeyId) -> Result<KeyS
     summary(row)
 }
 
-fn credential(secrets: &Secrets, sealed_row: SealedKeyRow) -> Result<Credential, TeamError> {
+/// Opens a stored key: decrypts its secret and builds what the poller sends.
+pub(crate) fn credential(
+    secrets: &Secrets,
+    sealed_row: SealedKeyRow,
+) -> Result<Credential, TeamError> {
     let SealedKeyRow { row, sealed } = sealed_row;
     let id = KeyId(row.id);
     let vendor: Vendor = row
