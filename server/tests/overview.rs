@@ -105,6 +105,32 @@ async fn every_key_shows_its_figures_status_forecast_and_last_error() {
 }
 
 #[tokio::test]
+async fn the_rows_are_sent_as_html_only_not_again_as_hydration_data() {
+    let team = team_with_keys().await;
+    let (_, html) = team.get("/", Some(&team.admin)).await;
+    assert!(row_of(&html, "Gate North").contains("data-status=\"ok\""));
+    // The page's scripts carry the data the browser hydrates with: the totals and the
+    // filters, but not the rows, which the browser keeps as the server drew them.
+    let scripts: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split("</script>").next().unwrap_or_default())
+        .collect();
+    assert!(
+        scripts
+            .iter()
+            .any(|script| script.contains("platerecognizer")),
+        "the totals are hydration data: {scripts:?}"
+    );
+    for label in ["Gate North", "Gate South", "Invoices", "Receipts"] {
+        assert!(
+            scripts.iter().all(|script| !script.contains(label)),
+            "{label} is in a script: {scripts:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_firing_alert_shows_on_its_row_linking_to_the_alerts_page_and_nowhere_else() {
     let team = team_with_keys().await;
     let (_, before) = team.get("/", Some(&team.admin)).await;
@@ -323,9 +349,14 @@ async fn filters_and_sort_live_in_the_url() {
 async fn viewers_see_the_overview_and_visitors_are_sent_to_login() {
     let team = team_with_keys().await;
     let viewer = team.user("viewer@example.com", "viewer").await;
+    // The admin's view, drawn first, has a "Poll now" per key; the viewer's, of the
+    // same rows in the same minute, must not reuse it.
+    let (_, admins) = team.get("/", Some(&team.admin)).await;
+    assert!(admins.contains("poll-key-form"), "{admins}");
     let (status, html) = team.get("/", Some(&viewer)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(labels_in_order(&html).len(), 5);
+    assert!(!html.contains("poll-key-form"), "{html}");
 
     let (status, _) = team.get("/", None).await;
     assert_eq!(status, StatusCode::FOUND);

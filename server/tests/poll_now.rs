@@ -82,6 +82,51 @@ async fn an_editor_polls_one_key_and_the_overview_shows_it() {
 }
 
 #[tokio::test]
+async fn a_rows_poll_now_is_a_plain_form_that_works_without_javascript() {
+    let team = seeded_app().await;
+    let gate = team
+        .add_key("platerecognizer", "Gate North", "gate-north-key", "", "")
+        .await;
+    let editor = team.user("editor@example.com", "editor").await;
+    let (_, before) = team.get("/", Some(&editor)).await;
+    let row = row_of(&before, "Gate North");
+    assert!(row.contains("no figures yet"), "{row}");
+    assert!(
+        row.contains(&format!("method=\"post\" action=\"{}\"", PollNow::PATH)),
+        "{row}"
+    );
+    let id = gate.0.to_string();
+    assert!(
+        row.contains(&format!("name=\"key_id\" value=\"{id}\"")),
+        "{row}"
+    );
+
+    // What a browser without JavaScript sends: a form post that expects a page.
+    let response = team
+        .app
+        .client
+        .post(team.app.url(PollNow::PATH))
+        .header("Cookie", &editor)
+        .header("Accept", "text/html")
+        .header("Referer", team.app.url("/"))
+        .form(&[("key_id", id.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let back = response
+        .headers()
+        .get("location")
+        .and_then(|to| to.to_str().ok())
+        .unwrap_or_default();
+    let back = reqwest::Url::parse(back).expect("a redirect to a URL");
+    assert_eq!(back.path(), "/", "back on the overview: {back}");
+    wait_until_done(&team, &editor).await;
+    let (_, after) = team.get("/", Some(&editor)).await;
+    assert!(row_of(&after, "Gate North").contains("data-status=\"ok\""));
+}
+
+#[tokio::test]
 async fn poll_all_reports_which_keys_failed() {
     let team = seeded_app().await;
     team.add_key("platerecognizer", "Gate North", "gate-north-key", "", "")
