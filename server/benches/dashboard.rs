@@ -10,7 +10,9 @@
 //! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in; also
 //! with 1 connection, and cycling through 24 views so that each is drawn afresh rather
 //! than reused from the server's recently drawn pages), a
-//! key's page `/keys/{id}` (signed in; its charts are separate requests), the JSON
+//! key's page `/keys/{id}` (signed in; its charts are separate requests), three of its
+//! charts as SVG (24 h usage from raw rows, 90 d remaining and 1 y daily use from
+//! rollups), the JSON
 //! API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
 //! (`range=24h`, raw rows; `range=90d`, rollups) and `/metrics`. Prints p50/p95/p99
 //! and requests per second for each, and the database size.
@@ -221,6 +223,24 @@ async fn main() {
             "key page /keys/{id}",
             &base,
             &format!("/keys/{key}"),
+            &cookie_header,
+        ),
+        Target::new(
+            "chart SVG, usage 24 h",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=usage&range=24h"),
+            &cookie_header,
+        ),
+        Target::new(
+            "chart SVG, remaining 90 d",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=remaining&range=90d"),
+            &cookie_header,
+        ),
+        Target::new(
+            "chart SVG, daily use 1 y",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=consumption&range=1y"),
             &cookie_header,
         ),
         Target::new("/api/v1/keys", &base, "/api/v1/keys", &bearer),

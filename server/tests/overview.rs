@@ -8,6 +8,7 @@ use chrono::Utc;
 use dashboard::{labels_in_order, row_of, seeded_app};
 use domain::KeyForm;
 use engine::team::{self, Actor, KeyInput};
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
@@ -128,6 +129,47 @@ async fn the_rows_are_sent_as_html_only_not_again_as_hydration_data() {
             "{label} is in a script: {scripts:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_label_with_markup_is_shown_as_text_in_the_page_and_in_a_refresh() {
+    let team = seeded_app().await;
+    team.add_key(
+        "platerecognizer",
+        "<img src=x onerror=alert(1)> & co",
+        "markup-label-key",
+        "<script>x</script>",
+        "",
+    )
+    .await;
+    let escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; co";
+    let (_, html) = team.get("/", Some(&team.admin)).await;
+    assert!(html.contains(escaped), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(!html.contains("<script>x</script>"), "{html}");
+
+    // The refresh with JavaScript puts the server's rows into the page as HTML:
+    // they must be escaped there too.
+    let response = helpers::call(
+        &team.app,
+        app::api::overview::Overview::PATH,
+        Some(&team.admin),
+        &[
+            ("vendor", ""),
+            ("status", ""),
+            ("owner", ""),
+            ("sort", ""),
+            ("dir", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let data: serde_json::Value = response.json().await.expect("json");
+    let rows = data["rows"].as_str().expect("rows as HTML");
+    assert!(rows.contains(escaped), "{rows}");
+    assert!(!rows.contains("<img src=x"), "{rows}");
+    assert!(!rows.contains("<script>"), "{rows}");
+    assert_eq!(data["shown_rows"], 1);
 }
 
 #[tokio::test]
