@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::api::polling::{PollNow, PollProgress};
 use dashboard::{call, row_of, seeded_app};
+use helpers::{post_form_from_page, redirect_location};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -101,25 +102,15 @@ async fn a_rows_poll_now_is_a_plain_form_that_works_without_javascript() {
         "{row}"
     );
 
-    // What a browser without JavaScript sends: a form post that expects a page.
-    let response = team
-        .app
-        .client
-        .post(team.app.url(PollNow::PATH))
-        .header("Cookie", &editor)
-        .header("Accept", "text/html")
-        .header("Referer", team.app.url("/"))
-        .form(&[("key_id", id.as_str())])
-        .send()
-        .await
-        .expect("post");
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let back = response
-        .headers()
-        .get("location")
-        .and_then(|to| to.to_str().ok())
-        .unwrap_or_default();
-    let back = reqwest::Url::parse(back).expect("a redirect to a URL");
+    let response = post_form_from_page(
+        &team.app,
+        PollNow::PATH,
+        "/",
+        Some(&editor),
+        &[("key_id", id.as_str())],
+    )
+    .await;
+    let back = redirect_location(&response);
     assert_eq!(back.path(), "/", "back on the overview: {back}");
     wait_until_done(&team, &editor).await;
     let (_, after) = team.get("/", Some(&editor)).await;
