@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod errors;
 pub mod pages;
+pub mod server_html;
 pub mod theme;
 
 use leptos::prelude::*;

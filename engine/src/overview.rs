@@ -198,6 +198,14 @@ pub struct Snapshot {
     owners: Vec<String>,
 }
 
+impl Snapshot {
+    /// The `overview_version` these rows are as of: what is drawn from them stays
+    /// right until it moves.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 /// The overview's rows in memory, one per [`Store`] (its clones share it).
 #[derive(Debug, Default)]
 pub struct Cache {

@@ -7,8 +7,12 @@
 //! rolls them up and applies retention (`engine::history::maintain`, as the history
 //! job does), works out every forecast, and starts the real server on loopback with
 //! polling and the history job off. Then `wrk` (Debian package `wrk`) measures, each
-//! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in), a
-//! key's page `/keys/{id}` (signed in; its charts are separate requests), the JSON
+//! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in; also
+//! with 1 connection, and cycling through 24 views so that each is drawn afresh rather
+//! than reused from the server's recently drawn pages), a
+//! key's page `/keys/{id}` (signed in; its charts are separate requests), three of its
+//! charts as SVG (24 h usage from raw rows, 90 d remaining and 1 y daily use from
+//! rollups), the JSON
 //! API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
 //! (`range=24h`, raw rows; `range=90d`, rollups) and `/metrics`. Prints p50/p95/p99
 //! and requests per second for each, and the database size.
@@ -174,62 +178,164 @@ async fn main() {
 
     let cookie_header = format!("Cookie: {cookie}");
     let key = ids[0].0.0;
-    let targets: Vec<(&str, String, &str)> = vec![
-        ("overview /", format!("{base}/"), cookie_header.as_str()),
-        (
+    // Twenty-four views of the overview (every sort, both ways): more than the server
+    // keeps drawn, so asked in turn each one is drawn afresh.
+    let every_view: Vec<String> = [
+        "vendor",
+        "label",
+        "owner",
+        "used",
+        "limit",
+        "remaining",
+        "percent",
+        "resets",
+        "forecast",
+        "status",
+        "age",
+        "vendor",
+    ]
+    .iter()
+    .enumerate()
+    .flat_map(|(i, sort)| {
+        // The last one again with a filter, so all 24 differ.
+        let filter = if i == 11 {
+            "&vendor=platerecognizer"
+        } else {
+            ""
+        };
+        ["asc", "desc"].map(|dir| format!("/?sort={sort}&dir={dir}{filter}"))
+    })
+    .collect();
+    let targets: Vec<Target> = vec![
+        Target::new("overview /", &base, "/", &cookie_header),
+        Target::new("overview / (1 conn.)", &base, "/", &cookie_header).connections(1),
+        Target::new("overview, 24 views", &base, "/", &cookie_header).rotating(&every_view),
+        Target::new("overview, 24 views (1 c.)", &base, "/", &cookie_header)
+            .rotating(&every_view)
+            .connections(1),
+        Target::new(
             "overview, one vendor",
-            format!("{base}/?vendor=ocr-space&sort=remaining"),
-            cookie_header.as_str(),
+            &base,
+            "/?vendor=ocr-space&sort=remaining",
+            &cookie_header,
         ),
-        (
+        Target::new(
             "key page /keys/{id}",
-            format!("{base}/keys/{key}"),
-            cookie_header.as_str(),
+            &base,
+            &format!("/keys/{key}"),
+            &cookie_header,
         ),
-        (
-            "/api/v1/keys",
-            format!("{base}/api/v1/keys"),
-            bearer.as_str(),
+        Target::new(
+            "chart SVG, usage 24 h",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=usage&range=24h"),
+            &cookie_header,
         ),
-        ("/usage.csv", format!("{base}/usage.csv"), bearer.as_str()),
-        (
+        Target::new(
+            "chart SVG, remaining 90 d",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=remaining&range=90d"),
+            &cookie_header,
+        ),
+        Target::new(
+            "chart SVG, daily use 1 y",
+            &base,
+            &format!("/keys/{key}/chart.svg?kind=consumption&range=1y"),
+            &cookie_header,
+        ),
+        Target::new("/api/v1/keys", &base, "/api/v1/keys", &bearer),
+        Target::new("/usage.csv", &base, "/usage.csv", &bearer),
+        Target::new(
             "history 24h (raw)",
-            format!("{base}/api/v1/keys/{key}/history?range=24h"),
-            bearer.as_str(),
+            &base,
+            &format!("/api/v1/keys/{key}/history?range=24h"),
+            &bearer,
         ),
-        (
+        Target::new(
             "history 90d (rollups)",
-            format!("{base}/api/v1/keys/{key}/history?range=90d"),
-            bearer.as_str(),
+            &base,
+            &format!("/api/v1/keys/{key}/history?range=90d"),
+            &bearer,
         ),
-        ("/metrics", format!("{base}/metrics"), "X-Bench: 1"),
+        Target::new("/metrics", &base, "/metrics", "X-Bench: 1"),
     ];
-    let script = dir.path().join("percentiles.lua");
-    std::fs::write(
-        &script,
-        "done = function(summary, latency, requests)\n\
-         io.write(string.format(\"RESULT %.2f %.2f %.2f %.1f %d %d\\n\", \
-         latency:percentile(50) / 1000, latency:percentile(95) / 1000, \
-         latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), \
-         summary.requests, summary.bytes / math.max(summary.requests, 1)))\n\
-         end\n",
-    )
-    .expect("script");
     println!(
-        "\n{:<24} {:>9} {:>9} {:>9} {:>9} {:>10}",
-        "target", "p50 ms", "p95 ms", "p99 ms", "req/s", "bytes/req"
+        "\n{:<26} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "target (8 connections)", "p50 ms", "p95 ms", "p99 ms", "req/s", "bytes/req"
     );
-    for (name, url, header) in targets {
+    for target in targets {
+        if !target.measure(dir.path()) {
+            return;
+        }
+    }
+}
+
+/// One `wrk` run: 15 s, 2 threads, 8 connections unless said otherwise.
+struct Target {
+    name: &'static str,
+    url: String,
+    header: String,
+    connections: u32,
+    /// Paths asked for in turn instead of `url`'s.
+    rotating: Vec<String>,
+}
+
+impl Target {
+    fn new(name: &'static str, base: &str, path: &str, header: &str) -> Self {
+        Self {
+            name,
+            url: format!("{base}{path}"),
+            header: header.to_owned(),
+            connections: 8,
+            rotating: Vec::new(),
+        }
+    }
+
+    fn connections(mut self, connections: u32) -> Self {
+        self.connections = connections;
+        self
+    }
+
+    fn rotating(mut self, paths: &[String]) -> Self {
+        self.rotating = paths.to_vec();
+        self
+    }
+
+    /// Runs wrk and prints a line; false when wrk is missing.
+    fn measure(&self, dir: &std::path::Path) -> bool {
+        let script = dir.join("wrk.lua");
+        let mut lua = String::from(
+            "done = function(summary, latency, requests)\n\
+             io.write(string.format(\"RESULT %.2f %.2f %.2f %.1f %d %d\\n\", \
+             latency:percentile(50) / 1000, latency:percentile(95) / 1000, \
+             latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), \
+             summary.requests, summary.bytes / math.max(summary.requests, 1)))\n\
+             end\n",
+        );
+        if !self.rotating.is_empty() {
+            let paths: Vec<String> = self.rotating.iter().map(|p| format!("{p:?}")).collect();
+            lua.push_str(&format!(
+                "paths = {{{}}}\ncounter = 0\n\
+                 request = function()\n\
+                 counter = counter + 1\n\
+                 return wrk.format(nil, paths[(counter % #paths) + 1])\n\
+                 end\n",
+                paths.join(", ")
+            ));
+        }
+        std::fs::write(&script, lua).expect("script");
+        let threads = self.connections.min(2).to_string();
         let output = Command::new("wrk")
-            .args(["-t2", "-c8", "-d15s", "--timeout", "10s", "-s"])
+            .args(["-t", &threads, "-c", &self.connections.to_string()])
+            .args(["-d15s", "--timeout", "10s", "-s"])
             .arg(&script)
-            .args(["-H", header, &url])
+            .args(["-H", &self.header, &self.url])
             .output();
         let output = match output {
             Ok(output) => output,
             Err(error) => {
                 println!("wrk not found ({error}): install it with `apt-get install wrk`");
-                return;
+                return false;
             }
         };
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -237,11 +343,12 @@ async fn main() {
         let errors = stdout
             .lines()
             .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+        let name = self.name;
         match result {
             Some(result) => {
                 let f: Vec<&str> = result.split(' ').collect();
                 println!(
-                    "{name:<24} {:>9} {:>9} {:>9} {:>9} {:>10}{}",
+                    "{name:<26} {:>9} {:>9} {:>9} {:>9} {:>10}{}",
                     f[0],
                     f[1],
                     f[2],
@@ -257,6 +364,7 @@ async fn main() {
                 String::from_utf8_lossy(&output.stderr)
             ),
         }
+        true
     }
 }
 

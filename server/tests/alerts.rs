@@ -9,7 +9,7 @@ use app::api::{
     keys::AddKey,
     team::AddUser,
 };
-use helpers::{TestApp, call, session_pair, spawn_app};
+use helpers::{TestApp, call, post_form_from_page, redirect_location, session_pair, spawn_app};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 
@@ -111,21 +111,10 @@ async fn rules_are_added_with_field_errors_first_and_deleted() {
     );
 
     // Without JavaScript: back to the page, the error beside the field, typed values kept.
-    let response = app
-        .client
-        .post(app.url(SaveAlertRule::PATH))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/alerts"))
-        .header("Cookie", &admin)
-        .form(&bad)
-        .send()
-        .await
-        .expect("post");
+    let response =
+        post_form_from_page(&app, SaveAlertRule::PATH, "/alerts", Some(&admin), &bad).await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("loc")
-        .to_owned();
+    let location = redirect_location(&response).to_string();
     let html = app
         .client
         .get(&location)

@@ -420,16 +420,7 @@ async fn form_post(
     cookie: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    team.app
-        .client
-        .post(team.app.url(path))
-        .header("Accept", "text/html,application/xhtml+xml")
-        .header("Referer", team.app.url("/profile"))
-        .header("Cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .expect("post")
+    helpers::post_form_from_page(&team.app, path, "/profile", Some(cookie), form).await
 }
 
 async fn profile_page(team: &Seeded, cookie: &str) -> (Option<String>, String) {

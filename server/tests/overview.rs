@@ -8,6 +8,7 @@ use chrono::Utc;
 use dashboard::{labels_in_order, row_of, seeded_app};
 use domain::KeyForm;
 use engine::team::{self, Actor, KeyInput};
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
@@ -102,6 +103,73 @@ async fn every_key_shows_its_figures_status_forecast_and_last_error() {
         !html.contains(SECRET_MARKER),
         "a secret leaked into the page"
     );
+}
+
+#[tokio::test]
+async fn the_rows_are_sent_as_html_only_not_again_as_hydration_data() {
+    let team = team_with_keys().await;
+    let (_, html) = team.get("/", Some(&team.admin)).await;
+    assert!(row_of(&html, "Gate North").contains("data-status=\"ok\""));
+    // The page's scripts carry the data the browser hydrates with: the totals and the
+    // filters, but not the rows, which the browser keeps as the server drew them.
+    let scripts: Vec<&str> = html
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split("</script>").next().unwrap_or_default())
+        .collect();
+    assert!(
+        scripts
+            .iter()
+            .any(|script| script.contains("platerecognizer")),
+        "the totals are hydration data: {scripts:?}"
+    );
+    for label in ["Gate North", "Gate South", "Invoices", "Receipts"] {
+        assert!(
+            scripts.iter().all(|script| !script.contains(label)),
+            "{label} is in a script: {scripts:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_label_with_markup_is_shown_as_text_in_the_page_and_in_a_refresh() {
+    let team = seeded_app().await;
+    team.add_key(
+        "platerecognizer",
+        "<img src=x onerror=alert(1)> & co",
+        "markup-label-key",
+        "<script>x</script>",
+        "",
+    )
+    .await;
+    let escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; co";
+    let (_, html) = team.get("/", Some(&team.admin)).await;
+    assert!(html.contains(escaped), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(!html.contains("<script>x</script>"), "{html}");
+
+    // The refresh with JavaScript puts the server's rows into the page as HTML:
+    // they must be escaped there too.
+    let response = helpers::call(
+        &team.app,
+        app::api::overview::Overview::PATH,
+        Some(&team.admin),
+        &[
+            ("vendor", ""),
+            ("status", ""),
+            ("owner", ""),
+            ("sort", ""),
+            ("dir", ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let data: serde_json::Value = response.json().await.expect("json");
+    let rows = data["rows"].as_str().expect("rows as HTML");
+    assert!(rows.contains(escaped), "{rows}");
+    assert!(!rows.contains("<img src=x"), "{rows}");
+    assert!(!rows.contains("<script>"), "{rows}");
+    assert_eq!(data["shown_rows"], 1);
 }
 
 #[tokio::test]
@@ -323,9 +391,14 @@ async fn filters_and_sort_live_in_the_url() {
 async fn viewers_see_the_overview_and_visitors_are_sent_to_login() {
     let team = team_with_keys().await;
     let viewer = team.user("viewer@example.com", "viewer").await;
+    // The admin's view, drawn first, has a "Poll now" per key; the viewer's, of the
+    // same rows in the same minute, must not reuse it.
+    let (_, admins) = team.get("/", Some(&team.admin)).await;
+    assert!(admins.contains("poll-key-form"), "{admins}");
     let (status, html) = team.get("/", Some(&viewer)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(labels_in_order(&html).len(), 5);
+    assert!(!html.contains("poll-key-form"), "{html}");
 
     let (status, _) = team.get("/", None).await;
     assert_eq!(status, StatusCode::FOUND);

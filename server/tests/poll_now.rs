@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::api::polling::{PollNow, PollProgress};
 use dashboard::{call, row_of, seeded_app};
+use helpers::{post_form_from_page, redirect_location};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -79,6 +80,41 @@ async fn an_editor_polls_one_key_and_the_overview_shows_it() {
     assert!(row.contains("data-polled-at=\"20"), "{row}");
     // Only that key was polled.
     assert!(row_of(&after, "Invoices").contains("no figures yet"));
+}
+
+#[tokio::test]
+async fn a_rows_poll_now_is_a_plain_form_that_works_without_javascript() {
+    let team = seeded_app().await;
+    let gate = team
+        .add_key("platerecognizer", "Gate North", "gate-north-key", "", "")
+        .await;
+    let editor = team.user("editor@example.com", "editor").await;
+    let (_, before) = team.get("/", Some(&editor)).await;
+    let row = row_of(&before, "Gate North");
+    assert!(row.contains("no figures yet"), "{row}");
+    assert!(
+        row.contains(&format!("method=\"post\" action=\"{}\"", PollNow::PATH)),
+        "{row}"
+    );
+    let id = gate.0.to_string();
+    assert!(
+        row.contains(&format!("name=\"key_id\" value=\"{id}\"")),
+        "{row}"
+    );
+
+    let response = post_form_from_page(
+        &team.app,
+        PollNow::PATH,
+        "/",
+        Some(&editor),
+        &[("key_id", id.as_str())],
+    )
+    .await;
+    let back = redirect_location(&response);
+    assert_eq!(back.path(), "/", "back on the overview: {back}");
+    wait_until_done(&team, &editor).await;
+    let (_, after) = team.get("/", Some(&editor)).await;
+    assert!(row_of(&after, "Gate North").contains("data-status=\"ok\""));
 }
 
 #[tokio::test]

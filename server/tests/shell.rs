@@ -2,7 +2,7 @@
 
 mod helpers;
 
-use helpers::spawn_app;
+use helpers::{post_form_from_page, redirect_location, spawn_app};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -86,19 +86,9 @@ async fn theme_form_works_without_javascript_and_the_cookie_drives_the_render() 
     let action = extract_attr(&html, "form", "action").expect("theme form action");
 
     // What a browser sends for a plain form post: it accepts HTML and names the page.
-    let response = app
-        .client
-        .post(app.url(&action))
-        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-        .header("Referer", app.url("/"))
-        .form(&[("theme", "dark")])
-        .send()
-        .await
-        .expect("post");
-    assert!(response.status().is_redirection(), "{}", response.status());
+    let response = post_form_from_page(&app, &action, "/", None, &[("theme", "dark")]).await;
     // Back to the page the form was on (Leptos appends an empty query for error info).
-    let location = reqwest::Url::parse(response.headers()["location"].to_str().expect("location"))
-        .expect("absolute location");
+    let location = redirect_location(&response);
     assert_eq!(location.path(), "/");
     let cookie = response.headers()["set-cookie"].to_str().expect("cookie");
     assert!(cookie.starts_with("qb_theme=dark;"), "{cookie}");

@@ -8,7 +8,7 @@ use app::api::{
     keys::{AddKey, UpdateKey},
     team::AddUser,
 };
-use helpers::{TestApp, call, session_pair, spawn_app};
+use helpers::{TestApp, call, post_form_from_page, redirect_location, session_pair, spawn_app};
 use leptos::server_fn::ServerFn;
 use reqwest::{Response, StatusCode};
 
@@ -241,21 +241,16 @@ async fn bad_key_form_values_return_field_errors_and_store_nothing() {
     assert!(!body.to_string().contains(MARKER));
 
     // As a plain form post without JavaScript: back to the page with the error.
-    let response = app
-        .client
-        .post(app.url(AddKey::PATH))
-        .header("Accept", "text/html")
-        .header("Referer", app.url("/keys"))
-        .header("Cookie", &admin)
-        .form(&key_form("Typed label", MARKER, "zero"))
-        .send()
-        .await
-        .expect("post");
+    let response = post_form_from_page(
+        &app,
+        AddKey::PATH,
+        "/keys",
+        Some(&admin),
+        &key_form("Typed label", MARKER, "zero"),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = redirect_location(&response).to_string();
     assert!(location.contains("__err="), "{location}");
     assert!(!location.contains(MARKER));
     let response = app

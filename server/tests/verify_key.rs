@@ -7,6 +7,7 @@ mod helpers;
 
 use app::api::keys::VerifyKey;
 use dashboard::{call, seeded_app};
+use helpers::{post_form_from_page, redirect_location};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -88,25 +89,17 @@ async fn without_javascript_the_form_post_returns_to_the_keys_page_with_the_resu
         .add_key("structocr", "Invoices", "verify-nojs-key-7003", "", "")
         .await;
     // A plain HTML form post: no JSON accepted, back to where it came from.
-    let response = team
-        .app
-        .client
-        .post(team.app.url(VerifyKey::PATH))
-        .header("Cookie", &team.admin)
-        .header("Accept", "text/html")
-        .header("Referer", team.app.url("/keys"))
-        .form(&[("id", key.0.to_string())])
-        .send()
-        .await
-        .expect("post");
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(location.contains("/keys"), "{location}");
+    let id = key.0.to_string();
+    let response = post_form_from_page(
+        &team.app,
+        VerifyKey::PATH,
+        "/keys",
+        Some(&team.admin),
+        &[("id", id.as_str())],
+    )
+    .await;
+    let location = redirect_location(&response);
+    assert_eq!(location.path(), "/keys", "{location}");
     let (_, html) = team.get("/keys", Some(&team.admin)).await;
     let row = key_row(&html, key.0);
     assert!(row.contains("<strong>ok</strong>"), "{row}");

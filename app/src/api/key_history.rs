@@ -49,22 +49,24 @@ pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
     let actor = crate::errors::require(domain::Role::Viewer)?;
     let can_edit = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
+    // Every context is read before the first await: under concurrent load
+    // (`bench/dashboard`) a read after an await sometimes found no context and
+    // panicked, the fetch being polled when its reactive owner was already gone.
+    let polls = expect_context::<engine::poller::PollService>();
     let key = engine::team::key_summary(&store, &actor, domain::KeyId(id)).await?;
     let tz = display::team_time_zone(&store).await?;
     let now = chrono::Utc::now();
     let unit = engine::charts::unit(key.vendor);
     let latest = snapshots::latest_for(store.pool(), key.id).await?;
     let next_poll = display::next_poll(
-        expect_context::<engine::poller::PollService>()
-            .plan()
-            .next_poll(
-                key.id,
-                key.vendor,
-                key.poll_interval_minutes.map(i64::from),
-                key.enabled,
-                latest.as_ref().map(|row| row.polled_at),
-                now,
-            ),
+        polls.plan().next_poll(
+            key.id,
+            key.vendor,
+            key.poll_interval_minutes.map(i64::from),
+            key.enabled,
+            latest.as_ref().map(|row| row.polled_at),
+            now,
+        ),
         tz,
     );
     let raw_reply = latest.as_ref().and_then(|row| row.raw_reply_pretty());

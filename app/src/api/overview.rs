@@ -2,13 +2,20 @@
 //! URL says. Dates and numbers arrive formatted (team time zone) so the browser shows
 //! exactly what the server rendered.
 
-use domain::{KeyStatus, OverviewQuery, Severity, Vendor};
+#[cfg(feature = "ssr")]
+use domain::{KeyStatus, Severity};
+use domain::{OverviewQuery, Vendor};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::errors::AppError;
+use crate::{
+    errors::AppError,
+    server_html::{ServerHtml, WithServerHtml},
+};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One row as the server draws it (the browser gets the HTML, not this).
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverviewRowView {
     /// `None` for a StructOCR account pool row.
     pub key_id: Option<i64>,
@@ -40,7 +47,8 @@ pub struct OverviewRowView {
 }
 
 /// A firing alert on an overview row: `critical: 95 % used`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowAlertView {
     pub severity: Severity,
     /// The rule's step that was crossed, in words.
@@ -63,7 +71,10 @@ pub struct VendorTotalView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewData {
-    pub rows: Vec<OverviewRowView>,
+    /// The rows that match, drawn by the server.
+    pub rows: ServerHtml,
+    /// How many rows match.
+    pub shown_rows: usize,
     pub totals: Vec<VendorTotalView>,
     pub owners: Vec<String>,
     /// The view as the server understood the URL.
@@ -76,6 +87,21 @@ pub struct OverviewData {
     pub can_poll: bool,
     pub time_zone: String,
     pub rendered_at: String,
+}
+
+impl WithServerHtml for OverviewData {
+    fn without_html(&self) -> Self {
+        Self {
+            rows: ServerHtml::default(),
+            totals: self.totals.clone(),
+            owners: self.owners.clone(),
+            query: self.query.clone(),
+            ignored: self.ignored.clone(),
+            time_zone: self.time_zone.clone(),
+            rendered_at: self.rendered_at.clone(),
+            ..*self
+        }
+    }
 }
 
 /// The overview as the URL's query asks for it (each parameter as typed; bad ones
@@ -91,6 +117,22 @@ pub async fn overview(
     let actor = crate::errors::require(domain::Role::Viewer)?;
     let can_poll = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
+    let drawn = expect_context::<DrawnOverviews>();
+    let now = chrono::Utc::now();
+    let tz = engine::display::team_time_zone(&store).await?;
+    let snapshot =
+        engine::overview::snapshot(&store, &engine::overview::StatusThresholds::default()).await?;
+    let key = DrawnKey {
+        version: snapshot.version(),
+        params: [vendor, status, owner, sort, dir],
+        can_poll,
+        time_zone: tz,
+        minute: now.timestamp().div_euclid(60),
+    };
+    if let Some(data) = drawn.get(&key) {
+        return Ok(data);
+    }
+    let [vendor, status, owner, sort, dir] = &key.params;
     let (query, ignored) = OverviewQuery::from_pairs([
         ("vendor", vendor.as_str()),
         ("status", status.as_str()),
@@ -98,16 +140,63 @@ pub async fn overview(
         ("sort", sort.as_str()),
         ("dir", dir.as_str()),
     ]);
-    let now = chrono::Utc::now();
-    let tz = engine::display::team_time_zone(&store).await?;
-    let overview = engine::overview::load(
-        &store,
-        &query,
-        &engine::overview::StatusThresholds::default(),
-        now,
-    )
-    .await?;
-    Ok(server::view(overview, query, ignored, can_poll, tz, now))
+    let overview = engine::overview::view(&snapshot, &query, now);
+    let data = server::view(overview, query, ignored, can_poll, tz, now);
+    drawn.put(key, data.clone());
+    Ok(data)
+}
+
+/// The overview pages drawn lately, by what they were drawn from. An open overview
+/// asks again every 30 seconds, a team has several open, and a thousand rows take
+/// milliseconds to draw: the same view of the same data within the same minute
+/// (ages are shown in minutes) is drawn once. Anything that changes a row moves
+/// `overview_version`, which is part of the key.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct DrawnOverviews(
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, OverviewData)>>>,
+);
+
+#[cfg(feature = "ssr")]
+#[derive(Debug, PartialEq, Eq)]
+pub struct DrawnKey {
+    version: i64,
+    /// The URL's parameters as typed (the ignored ones are named on the page).
+    params: [String; 5],
+    can_poll: bool,
+    time_zone: chrono_tz::Tz,
+    minute: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl DrawnOverviews {
+    /// Views kept: the usual one and a few filtered ones (about 1 MB each at a
+    /// thousand keys).
+    const KEPT: usize = 4;
+
+    fn get(&self, key: &DrawnKey) -> Option<OverviewData> {
+        let drawn = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        drawn
+            .iter()
+            .find(|(drawn_key, _)| drawn_key == key)
+            .map(|(_, data)| data.clone())
+    }
+
+    fn put(&self, key: DrawnKey, data: OverviewData) {
+        let mut drawn = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Older minutes and versions are never asked for again.
+        drawn.retain(|(old, _)| old.version == key.version && old.minute == key.minute);
+        if drawn.len() >= Self::KEPT {
+            drawn.pop_front();
+        }
+        drawn.push_back((key, data));
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -121,6 +210,7 @@ mod server {
     };
 
     use super::{OverviewData, OverviewRowView, RowAlertView, VendorTotalView};
+    use crate::components::overview_table::rows_html;
 
     const NONE: &str = "—";
 
@@ -132,12 +222,14 @@ mod server {
         tz: Tz,
         now: DateTime<Utc>,
     ) -> OverviewData {
+        let rows: Vec<OverviewRowView> = overview
+            .rows
+            .into_iter()
+            .map(|row| row_view(row, tz, now))
+            .collect();
         OverviewData {
-            rows: overview
-                .rows
-                .into_iter()
-                .map(|row| row_view(row, tz, now))
-                .collect(),
+            shown_rows: rows.len(),
+            rows: rows_html(rows, can_poll),
             totals: overview.totals.into_iter().filter_map(total_view).collect(),
             owners: overview.owners,
             query,

@@ -45,6 +45,11 @@ pub async fn poll_now(key_id: Option<i64>) -> Result<(), AppError> {
     crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
     let polls = expect_context::<engine::poller::PollService>();
+    // Contexts are read before the first await (see `key_overview` for why).
+    let by = match use_context::<CurrentUser>() {
+        Some(CurrentUser(Some(user))) => user.email.to_string(),
+        _ => "someone".to_owned(),
+    };
     let selection = match key_id {
         Some(id) => {
             let exists = engine::store::keys::get(store.pool(), domain::KeyId(id))
@@ -56,10 +61,6 @@ pub async fn poll_now(key_id: Option<i64>) -> Result<(), AppError> {
             Selection::Key(domain::KeyId(id))
         }
         None => Selection::All,
-    };
-    let by = match use_context::<CurrentUser>() {
-        Some(CurrentUser(Some(user))) => user.email.to_string(),
-        _ => "someone".to_owned(),
     };
     polls
         .start(selection, &by)

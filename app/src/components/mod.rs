@@ -8,6 +8,8 @@ pub mod api_token_list;
 pub mod app_frame;
 pub mod delete_key_confirmation;
 pub mod email_settings;
+// Drawn only into HTML the server renders (the overview's rows, `server_html`).
+#[cfg(feature = "ssr")]
 pub mod forecast_label;
 pub mod form_feedback;
 pub mod key_table;
@@ -17,8 +19,10 @@ pub mod overview_filters;
 pub mod overview_table;
 pub mod poll_now_panel;
 pub mod rule_editor;
+#[cfg(feature = "ssr")]
 pub mod status_badge;
 pub mod theme_toggle;
+#[cfg(feature = "ssr")]
 pub mod usage_bar;
 pub mod user_menu;
 pub mod user_table;

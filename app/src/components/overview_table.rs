@@ -1,10 +1,14 @@
 use domain::{OverviewQuery, SortColumn};
-use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+use leptos::{form::FromFormData, prelude::*};
 
+#[cfg(feature = "ssr")]
 use crate::{
     api::overview::{OverviewRowView, RowAlertView},
     components::{forecast_label::ForecastLabel, status_badge::StatusBadge, usage_bar::UsageBar},
 };
+use crate::{api::polling::PollNow, server_html::ServerHtml};
 
 /// A column header that sorts by its column (again: the other way round).
 #[component]
@@ -29,30 +33,32 @@ fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> 
     }
 }
 
-/// Every key (and StructOCR account pool), one row each.
+/// Every key (and StructOCR account pool), one row each. The rows are HTML the server
+/// rendered (see [`crate::server_html`]); the browser keeps them as they are and only
+/// replaces them when fresh data arrives.
 #[component]
 pub fn OverviewTable(
-    rows: Vec<OverviewRowView>,
+    rows: ServerHtml,
     query: OverviewQuery,
-    /// Renders the per-row "Poll now" control for a key, if the user may poll.
+    /// Called with the key's id when a row's "Poll now" is pressed, if the user may
+    /// poll. Without JavaScript the row's form posts instead.
     #[prop(optional_no_strip)]
-    row_action: Option<Callback<i64, AnyView>>,
+    on_poll: Option<Callback<i64>>,
 ) -> impl IntoView {
     let header = |column, title| view! { <SortHeader query=query.clone() column title/> };
-    let has_actions = row_action.is_some();
-    let body = rows
-        .into_iter()
-        .map(|row| {
-            let action = match (row_action, row.key_id) {
-                (Some(render), Some(id)) => {
-                    Some(view! { <td class="row-actions">{render.run(id)}</td> }.into_any())
-                }
-                (Some(_), None) => Some(view! { <td></td> }.into_any()),
-                (None, _) => None,
-            };
-            view! { <OverviewRow row action/> }
-        })
-        .collect_view();
+    let has_actions = on_poll.is_some();
+    // One listener for every row's form: submit events bubble up to the table body.
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(on_poll) = on_poll else { return };
+        let form = event_target::<leptos::web_sys::Element>(&ev);
+        if form.get_attribute("data-poll-key").is_none() {
+            return;
+        }
+        if let Ok(PollNow { key_id: Some(id) }) = PollNow::from_event(&ev) {
+            ev.prevent_default();
+            on_poll.run(id);
+        }
+    };
     view! {
         <div class="table-scroll">
             <table class="data-table overview-table" id="overview-table">
@@ -74,12 +80,48 @@ pub fn OverviewTable(
                         {has_actions.then(|| view! { <th>"Poll"</th> })}
                     </tr>
                 </thead>
-                <tbody>{body}</tbody>
+                <tbody on:submit=submit inner_html=rows.into_string()></tbody>
             </table>
         </div>
     }
 }
 
+/// The rows' HTML, rendered on the server: with a "Poll now" form per key row when
+/// `can_poll`, a plain form that works without JavaScript.
+#[cfg(feature = "ssr")]
+pub fn rows_html(rows: Vec<OverviewRowView>, can_poll: bool) -> ServerHtml {
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let action = match (can_poll, row.key_id) {
+                (true, Some(id)) => Some(
+                    view! {
+                        <td class="row-actions">
+                            <form
+                                method="post"
+                                action=PollNow::url()
+                                class="inline-form poll-key-form"
+                                data-poll-key=""
+                            >
+                                <input type="hidden" name="key_id" value=id/>
+                                <button type="submit" class="button-secondary poll-key">
+                                    "Poll now"
+                                </button>
+                            </form>
+                        </td>
+                    }
+                    .into_any(),
+                ),
+                (true, None) => Some(view! { <td></td> }.into_any()),
+                (false, _) => None,
+            };
+            view! { <OverviewRow row action/> }
+        })
+        .collect_view();
+    ServerHtml::new(rows.to_html())
+}
+
+#[cfg(feature = "ssr")]
 #[component]
 fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
     let class = match (row.is_pool, row.account.is_some()) {
@@ -112,6 +154,7 @@ fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
 }
 
 /// The alerts firing on a row, each a link to the Alerts page: `critical: 95 % used`.
+#[cfg(feature = "ssr")]
 #[component]
 fn FiringAlerts(alerts: Vec<RowAlertView>) -> impl IntoView {
     alerts

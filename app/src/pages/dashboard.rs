@@ -14,6 +14,7 @@ use crate::{
         poll_now_panel::{PollNowPanel, PollProgressSource},
         vendor_totals::VendorTotals,
     },
+    server_html::HydrateWithoutHtml,
 };
 
 /// How often an open overview asks for fresh figures (polls land every minute).
@@ -25,7 +26,8 @@ pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     // Bumped by the timer (and after "Poll now") to fetch fresh figures in place.
     let refresh = RwSignal::new(0_u32);
-    let data = Resource::new(
+    // Hydration data without the rows' HTML: the browser keeps the server's rows.
+    let data = Resource::<_, HydrateWithoutHtml>::new_with_options(
         move || {
             let q = query.read();
             let get = |name: &str| q.get(name).unwrap_or_default();
@@ -39,6 +41,7 @@ pub fn DashboardPage() -> impl IntoView {
             )
         },
         |(vendor, status, owner, sort, dir, _)| overview(vendor, status, owner, sort, dir),
+        false,
     );
     // Effects run only in the browser: without JavaScript the page is simply static.
     Effect::new(move |_| {
@@ -81,7 +84,7 @@ fn OverviewBody(
     data: crate::api::overview::OverviewData,
     poll: ServerAction<PollNow>,
 ) -> impl IntoView {
-    let shown = data.rows.len();
+    let shown = data.shown_rows;
     let rows_word = |n: usize| if n == 1 { "row" } else { "rows" };
     let summary = if shown == data.all_rows {
         format!("{shown} {}", rows_word(shown))
@@ -116,18 +119,12 @@ fn OverviewBody(
     } else if shown == 0 {
         view! { <p class="empty-state">"No key matches these filters."</p> }.into_any()
     } else {
-        let row_action = data.can_poll.then(|| {
+        let on_poll = data.can_poll.then(|| {
             Callback::new(move |id: i64| {
-                view! {
-                    <ActionForm action=poll attr:class="inline-form poll-key-form">
-                        <input type="hidden" name="key_id" value=id/>
-                        <button type="submit" class="button-secondary poll-key">"Poll now"</button>
-                    </ActionForm>
-                }
-                .into_any()
+                poll.dispatch(PollNow { key_id: Some(id) });
             })
         });
-        view! { <OverviewTable rows=data.rows query=data.query.clone() row_action/> }.into_any()
+        view! { <OverviewTable rows=data.rows query=data.query.clone() on_poll/> }.into_any()
     };
     let query_string = data.query.to_query_string();
     let csv = if query_string.is_empty() {

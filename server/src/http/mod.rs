@@ -44,6 +44,8 @@ pub struct AppState {
     pub metrics_token: Option<MetricsToken>,
     /// New API tokens waiting to be shown once after a form post without JavaScript.
     pub token_reveals: engine::auth::api_token::Reveals,
+    /// Overview pages drawn lately, reused while their data and minute last.
+    pub drawn_overviews: app::api::overview::DrawnOverviews,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.mailer.clone());
             provide_context(state.polls.clone());
             provide_context(state.token_reveals.clone());
+            provide_context(state.drawn_overviews.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();

@@ -68,6 +68,38 @@ pub async fn call(
     request.send().await.expect("post")
 }
 
+/// Posts a form the way a browser without JavaScript does: it accepts HTML and names
+/// the page the form is on (`from`), where the server sends it back.
+pub async fn post_form_from_page<F: serde::Serialize + ?Sized>(
+    app: &TestApp,
+    path: &str,
+    from: &str,
+    cookie: Option<&str>,
+    form: &F,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header("Referer", app.url(from))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", cookie);
+    }
+    request.send().await.expect("post")
+}
+
+/// Where a redirect sends the browser.
+pub fn redirect_location(response: &reqwest::Response) -> reqwest::Url {
+    assert!(
+        response.status().is_redirection(),
+        "not a redirect: {}",
+        response.status()
+    );
+    let location = response.headers()["location"].to_str().expect("location");
+    reqwest::Url::parse(location).expect("an absolute location")
+}
+
 /// Creates the first admin on the setup page; their session cookie pair.
 pub async fn sign_up_admin(app: &TestApp, email: &str, password: &str) -> String {
     let response = call(
