@@ -72,3 +72,14 @@ test("/healthz answers with the database status", async ({ request }) => {
   expect(body.status).toBe("ok");
   expect(body.database.ok).toBe(true);
 });
+
+test("the wasm bundle is sent compressed to browsers that accept brotli", async ({ request }) => {
+  const response = await request.get(baseUrl() + "/pkg/quotaboard.wasm", {
+    headers: { "Accept-Encoding": "br" },
+  });
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-encoding"]).toBe("br");
+  // Whatever the wire carried, what arrives is the wasm itself.
+  const body = await response.body();
+  expect([...body.subarray(0, 4)]).toEqual([0x00, 0x61, 0x73, 0x6d]);
+});

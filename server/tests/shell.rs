@@ -126,3 +126,82 @@ fn extract_attr(html: &str, tag: &str, attr: &str) -> Option<String> {
     let value_len = element[value_start..].find('"')?;
     Some(element[value_start..value_start + value_len].to_owned())
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_ask_and_plain_for_others() {
+    let app = spawn_app().await;
+    let plain = raw_get(&app, "/setup", None).await;
+    assert!(!plain.head.contains("content-encoding"), "{}", plain.head);
+    assert!(plain.body.starts_with(b"<!DOCTYPE html>"));
+
+    let gzipped = raw_get(&app, "/setup", Some("gzip")).await;
+    assert!(
+        gzipped.head.contains("content-encoding: gzip"),
+        "{}",
+        gzipped.head
+    );
+    assert!(
+        gzipped.body.starts_with(&[0x1f, 0x8b]),
+        "gzip's magic number"
+    );
+    assert!(gzipped.body.len() * 2 < plain.body.len());
+
+    let brotli = raw_get(&app, "/setup", Some("br;q=1.0, gzip;q=0.5")).await;
+    assert!(
+        brotli.head.contains("content-encoding: br"),
+        "{}",
+        brotli.head
+    );
+    assert!(brotli.body.len() * 2 < plain.body.len());
+}
+
+struct RawResponse {
+    /// The status line and headers, lower-cased.
+    head: String,
+    /// The body as sent (still compressed, chunk framing removed).
+    body: Vec<u8>,
+}
+
+/// A GET written by hand over TCP, so that no client adds or undoes an encoding.
+async fn raw_get(app: &helpers::TestApp, path: &str, encoding: Option<&str>) -> RawResponse {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let encoding = encoding.map_or(String::new(), |e| format!("Accept-Encoding: {e}\r\n"));
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/html\r\n{encoding}Connection: close\r\n\r\n",
+        app.addr
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let mut rest = &raw[split + 4..];
+    let body = if head.contains("transfer-encoding: chunked") {
+        let mut body = Vec::new();
+        loop {
+            let line_end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("chunk size");
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).expect("hex"), 16)
+                    .expect("chunk size");
+            rest = &rest[line_end + 2..];
+            if size == 0 {
+                break body;
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+    } else {
+        rest.to_vec()
+    };
+    RawResponse { head, body }
+}
