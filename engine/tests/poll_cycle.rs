@@ -405,15 +405,23 @@ async fn a_cancelled_cycle_sends_nothing_more_and_keeps_what_it_polled() {
     assert_eq!(progress.snapshot().total, 600);
     cycle.abort();
     assert!(cycle.await.expect_err("cancelled").is_cancelled());
-    // Requests already on the wire arrive; then nothing more, for three latencies.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Requests already on the wire arrive; then nothing more, for five latencies
+    // (a cycle still running would send 4 every 100 ms).
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let sent = slow.traffic().requests().len();
     assert!(sent < 600, "the cycle went on: {sent} requests");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(slow.traffic().requests().len(), sent);
 
     // What finished before is stored (the writer commits what it was handed), once.
-    let stored = w.count("SELECT COUNT(*) FROM snapshots").await;
+    let mut stored = 0;
+    for _ in 0..500 {
+        stored = w.count("SELECT COUNT(*) FROM snapshots").await;
+        if stored >= 7 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert!((7..=600).contains(&stored), "stored {stored}");
     assert_eq!(
         w.count("SELECT COUNT(DISTINCT key_id) FROM snapshots")
@@ -543,7 +551,8 @@ async fn outcomes_are_stored_as_they_arrive_not_at_the_end_of_the_cycle() {
         // then everything but the last wave (the slow key and at most the three
         // keys in flight beside it, concurrency being 4).
         let mut first_batch = 0;
-        for _ in 0..300 {
+        // Until the cycle ends at the latest (1,501 rows), however slow the machine.
+        for _ in 0..3_000 {
             let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM snapshots")
                 .fetch_one(store.pool())
                 .await
