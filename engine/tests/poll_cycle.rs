@@ -88,6 +88,19 @@ impl World {
             .expect("key stored")
     }
 
+    /// `count` Plate Recognizer SDK keys ("camera 0", ...) at `sim`, in id order.
+    async fn add_cameras(&self, sim: &SimulatorHandle, count: usize) -> Vec<KeyId> {
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            let url = sim.sdk_base_url(&format!("license-{i}"));
+            let id = self
+                .add_key_at("platerecognizer-sdk", &format!("camera {i}"), "", &url)
+                .await;
+            ids.push(id);
+        }
+        ids
+    }
+
     async fn cycle(&self, selection: &Selection) -> engine::poller::CycleReport {
         poll_cycle(&self.store, &self.secrets, &self.poller, selection)
             .await
@@ -268,15 +281,7 @@ async fn disabled_keys_are_not_polled_and_deleting_a_key_removes_its_history() {
 #[tokio::test]
 async fn a_large_cycle_is_stored_in_full() {
     let w = world().await;
-    for i in 0..1_200 {
-        w.add_key_at(
-            "platerecognizer-sdk",
-            &format!("camera {i}"),
-            "",
-            &w.sim.sdk_base_url(&format!("license-{i}")),
-        )
-        .await;
-    }
+    w.add_cameras(&w.sim, 1_200).await;
     let report = w.cycle(&Selection::All).await;
     assert_eq!(report.count("ok"), 1_200);
     // More rows than one transaction holds: every batch committed.
@@ -294,15 +299,7 @@ async fn a_large_cycle_is_stored_in_full() {
 #[tokio::test]
 async fn keys_read_late_are_polled_and_an_unreadable_one_fails_alone() {
     let w = world().await;
-    for i in 0..520 {
-        w.add_key_at(
-            "platerecognizer-sdk",
-            &format!("camera {i}"),
-            "",
-            &w.sim.sdk_base_url(&format!("license-{i}")),
-        )
-        .await;
-    }
+    w.add_cameras(&w.sim, 520).await;
     let donor = w.add_key("structocr", "late 1", "healthy-late-one").await;
     let broken = w
         .add_key("structocr", "broken", "healthy-late-broken")
@@ -373,18 +370,7 @@ async fn a_cancelled_cycle_sends_nothing_more_and_keeps_what_it_polled() {
     })
     .await
     .expect("simulator");
-    let mut first = None;
-    for i in 0..600 {
-        let id = w
-            .add_key_at(
-                "platerecognizer-sdk",
-                &format!("camera {i}"),
-                "",
-                &slow.sdk_base_url(&format!("license-{i}")),
-            )
-            .await;
-        first.get_or_insert(id);
-    }
+    let first = w.add_cameras(&slow, 600).await[0];
     let progress = Progress::default();
     let cycle = tokio::spawn({
         let (store, secrets, poller, progress) = (
@@ -429,7 +415,7 @@ async fn a_cancelled_cycle_sends_nothing_more_and_keeps_what_it_polled() {
         stored
     );
     // Nothing is left holding the database or the poller: the next poll runs.
-    let report = w.cycle(&Selection::Key(first.expect("a key"))).await;
+    let report = w.cycle(&Selection::Key(first)).await;
     assert_eq!(report.count("ok"), 1);
 }
 
@@ -535,15 +521,7 @@ async fn an_ocr_space_poll_stores_last_month_as_the_closed_period() {
 async fn outcomes_are_stored_as_they_arrive_not_at_the_end_of_the_cycle() {
     let w = world().await;
     // 1,500 fast keys and one that takes the whole client timeout (500 ms).
-    for i in 0..1_500 {
-        w.add_key_at(
-            "platerecognizer-sdk",
-            &format!("camera {i}"),
-            "",
-            &w.sim.sdk_base_url(&format!("license-{i}")),
-        )
-        .await;
-    }
+    w.add_cameras(&w.sim, 1_500).await;
     w.add_key("structocr", "slow", "fault-timeout-key").await;
     let store = w.store.clone();
     let watcher = tokio::spawn(async move {
