@@ -65,6 +65,26 @@ async fn store_poll(store: &Store, key: KeyId, used: u64, at: DateTime<Utc>) {
     tx.commit().await.expect("commit");
 }
 
+/// A Plate Recognizer key labelled "Gate", created at `at`.
+async fn add_gate(store: &Store, secrets: &Secrets, at: DateTime<Utc>) -> KeyId {
+    team::create_key(
+        store,
+        secrets,
+        &Actor::Cli,
+        KeyInput {
+            form: KeyForm {
+                vendor: "platerecognizer".into(),
+                label: "Gate".into(),
+                ..KeyForm::default()
+            },
+            secret: SecretString::from("gate-secret-0123456789".to_owned()),
+        },
+        at,
+    )
+    .await
+    .expect("key")
+}
+
 async fn rows(store: &Store, now: DateTime<Utc>) -> Vec<overview::OverviewRow> {
     overview::load(
         store,
@@ -84,22 +104,7 @@ async fn rows_are_built_once_per_change_and_every_change_shows() {
     // Another pool on the same file: what `poll --once` in another process writes with.
     let (other, _) = open(&dir).await;
     let now = Utc::now();
-    let key = team::create_key(
-        &other,
-        &secrets,
-        &Actor::Cli,
-        KeyInput {
-            form: KeyForm {
-                vendor: "platerecognizer".into(),
-                label: "Gate".into(),
-                ..KeyForm::default()
-            },
-            secret: SecretString::from("gate-secret-0123456789".to_owned()),
-        },
-        now,
-    )
-    .await
-    .expect("key");
+    let key = add_gate(&other, &secrets, now).await;
     let cache = server.overview_cache();
 
     let first = rows(&server, now).await;
@@ -140,22 +145,7 @@ async fn a_forecast_turns_stale_with_the_clock_not_with_a_rebuild() {
     let dir = TempDir::new().expect("tempdir");
     let (store, secrets) = open(&dir).await;
     let then = Utc::now() - TimeDelta::hours(1);
-    let key = team::create_key(
-        &store,
-        &secrets,
-        &Actor::Cli,
-        KeyInput {
-            form: KeyForm {
-                vendor: "platerecognizer".into(),
-                label: "Gate".into(),
-                ..KeyForm::default()
-            },
-            secret: SecretString::from("gate-secret-0123456789".to_owned()),
-        },
-        then,
-    )
-    .await
-    .expect("key");
+    let key = add_gate(&store, &secrets, then).await;
     store_poll(&store, key, 100, then).await;
     engine::forecast::refresh(&store, &[(key, &reading(100, then))], then)
         .await
