@@ -1,68 +1,33 @@
 // The overview in a real browser, against its own server in demo mode: the real app
 // polling the built-in vendor simulator with seven demo keys (one near its limit,
 // one always failing). Its own server, so the shared one's first-run setup is untouched.
-import { spawn, ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import * as readline from "node:readline";
 import { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
+import { DEMO_EMAIL, DEMO_PASSWORD, DemoServer, startDemo } from "./demo-server";
 
 test.describe.configure({ mode: "serial" });
 
-const repoRoot = path.resolve(__dirname, "../..");
-let server: ChildProcess | undefined;
-let dataDir = "";
-let base = "";
+let demo: DemoServer;
 
 test.beforeAll(async () => {
-  const binary = process.env.E2E_QUOTABOARD_BIN ?? path.join(repoRoot, "target/release/quotaboard");
-  dataDir = mkdtempSync(path.join(tmpdir(), "quotaboard-e2e-demo-"));
-  server = spawn(binary, ["demo", "--data-dir", dataDir, "--simulator-addr", "127.0.0.1:0"], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      QUOTABOARD_LISTEN_ADDR: "127.0.0.1:0",
-      QUOTABOARD_SITE_ROOT: path.join(repoRoot, "target/site"),
-      QUOTABOARD_LOG: "info",
-    },
-    stdio: ["ignore", "inherit", "pipe"],
-  });
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("demo did not start within 30 s")), 30_000);
-    server!.once("exit", (code) => reject(new Error(`demo exited early with ${code}`)));
-    readline.createInterface({ input: server!.stderr! }).on("line", (line) => {
-      if (process.env.E2E_SERVER_LOG) console.error(line);
-      const match = line.match(/listening on (http:\/\/\S+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
+  demo = await startDemo();
 });
 
 test.afterAll(async () => {
-  if (server) {
-    const exited = new Promise((resolve) => server!.once("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 async function open(page: Page, pathAndQuery: string): Promise<void> {
-  await page.goto(base + pathAndQuery);
+  await page.goto(demo.url + pathAndQuery);
   await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
 }
 
 async function signIn(page: Page): Promise<void> {
   await open(page, "/login");
-  await page.getByLabel("E-mail address").fill("demo@quotaboard.example");
-  await page.getByLabel("Password").fill("quotaboard-demo");
+  await page.getByLabel("E-mail address").fill(DEMO_EMAIL);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator(".user-email")).toHaveText("demo@quotaboard.example");
+  await expect(page.locator(".user-email")).toHaveText(DEMO_EMAIL);
 }
 
 const rows = (page: Page) => page.locator("#overview-table tbody tr");
