@@ -676,6 +676,69 @@ async fn one_address_failing_across_many_accounts_is_limited_too() {
 }
 
 #[tokio::test]
+async fn a_session_is_written_at_most_once_a_minute_not_on_every_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = open(&dir).await;
+    add_user(&store, "eve@example.com", Role::Editor).await;
+    let settings = SessionSettings {
+        idle: Duration::minutes(30),
+        absolute: Duration::hours(2),
+    };
+    let (_, token) = auth::login(
+        &store,
+        &settings,
+        "eve@example.com",
+        secret(PASSWORD),
+        "10.0.0.1",
+        now(),
+    )
+    .await
+    .expect("login");
+    let last_seen = || async {
+        sqlx::query_scalar::<_, String>("SELECT last_seen_at FROM sessions")
+            .fetch_one(store.pool())
+            .await
+            .expect("last seen")
+    };
+    let at_login = last_seen().await;
+    let seen = |at| auth::session_user(&store, &settings, &token, at);
+
+    // Requests within the minute read the session and leave it as it was.
+    for seconds in [1, 30, 59] {
+        let user = seen(now() + Duration::seconds(seconds)).await.expect("q");
+        assert!(user.is_some(), "{seconds} s");
+        assert_eq!(last_seen().await, at_login, "{seconds} s");
+    }
+    // After it, one request moves it, so being active still keeps the session alive.
+    assert!(
+        seen(now() + Duration::seconds(61))
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert_eq!(last_seen().await, "2026-12-01T08:01:01.000Z");
+    assert!(
+        seen(now() + Duration::minutes(30))
+            .await
+            .expect("q")
+            .is_some()
+    );
+    assert!(
+        seen(now() + Duration::minutes(59))
+            .await
+            .expect("q")
+            .is_some()
+    );
+    // Idle for longer than 30 minutes since the last write ends it.
+    assert!(
+        seen(now() + Duration::minutes(90))
+            .await
+            .expect("q")
+            .is_none()
+    );
+}
+
+#[tokio::test]
 async fn sessions_expire_end_at_logout_are_new_per_login_and_die_with_the_user() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (store, _) = open(&dir).await;
