@@ -95,9 +95,10 @@ mod server {
 
     use super::AppError;
 
-    /// Sets a status for API callers; a plain form post keeps the redirect back.
-    fn status(code: StatusCode) {
-        let accepts_html = use_context::<http::request::Parts>()
+    /// Whether the server function was called by a plain HTML form (the browser then
+    /// follows a redirect to a page) rather than by code that reads its answer.
+    pub fn is_form_post() -> bool {
+        use_context::<http::request::Parts>()
             .and_then(|parts| {
                 parts
                     .headers
@@ -105,8 +106,14 @@ mod server {
                     .and_then(|v| v.to_str().ok())
                     .map(|v| v.contains("text/html"))
             })
-            .unwrap_or(false);
-        if !accepts_html && let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            .unwrap_or(false)
+    }
+
+    /// Sets a status for API callers; a plain form post keeps the redirect back.
+    fn status(code: StatusCode) {
+        if !is_form_post()
+            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        {
             response.set_status(code);
         }
     }
@@ -200,8 +207,8 @@ mod server {
     }
 }
 
-/// The error to show for a form: the last answer of `action` once it has run in the
-/// browser, else what a post without JavaScript left in the URL.
+/// The error to show for a form the server renders: what a post without JavaScript
+/// left in the URL.
 pub fn form_error<S>(
     action: leptos::prelude::ServerAction<S>,
 ) -> leptos::prelude::Signal<Option<AppError>>
@@ -211,9 +218,25 @@ where
 {
     use leptos::prelude::*;
     let query = leptos_router::hooks::use_query_map();
+    island_form_error(action, url_error::<S>(&query.read_untracked()))
+}
+
+/// The error to show for a form inside an island: the last answer of `action` once it
+/// has run in the browser, else `from_url`, what a post without JavaScript left in
+/// the URL. The browser has no router to read the URL with, so the page reads it on
+/// the server and hands it to the island.
+pub fn island_form_error<S>(
+    action: leptos::prelude::ServerAction<S>,
+    from_url: Option<AppError>,
+) -> leptos::prelude::Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    use leptos::prelude::*;
     Signal::derive(move || match action.value().get() {
         Some(Err(error)) => Some(error),
         Some(Ok(_)) => None,
-        None => url_error::<S>(&query.read()),
+        None => from_url.clone(),
     })
 }

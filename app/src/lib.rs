@@ -2,6 +2,9 @@
 //!
 //! Compiled twice: with `ssr` into the server (rendering and server functions, which
 //! call into the server-only `engine` crate), and with `hydrate` into the wasm bundle.
+//! The server renders every page; the browser hydrates only the islands
+//! (`#[island]`: the theme toggle, the overview's live part, the hydration marker),
+//! so the wasm carries those and nothing of the pages around them.
 
 pub mod api;
 pub mod components;
@@ -25,6 +28,16 @@ use crate::{
     },
 };
 
+/// The wasm entry point (this crate's sources are built as the `frontend` cdylib).
+/// Only the islands hydrate, each through its own exported function, which the
+/// page's script calls; this sets up the reactive runtime they run in.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_islands();
+}
+
 /// The name of the wasm/JS/CSS bundle cargo-leptos writes under `/pkg`.
 pub const BUNDLE_NAME: &str = "quotaboard";
 
@@ -37,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>

@@ -1,13 +1,13 @@
 //! Parts of a page the server renders to HTML and the browser adopts as they are.
 //!
-//! A hydrated page normally carries its data twice: once as HTML, once as the JSON the
+//! An island normally carries its data twice: once as HTML, once as the JSON the
 //! browser needs to rebuild the same view. For the overview's thousand table rows that
 //! JSON was half of a 1.7 MB page, and building and escaping it was a large part of
-//! the time to serve it. Rows that the browser never renders itself do not need it:
-//! their HTML goes into an `inner_html` element, whose hydration leaves the server's
-//! DOM in place, and [`HydrateWithoutHtml`] leaves the HTML out of the page's
-//! hydration data. When the browser asks for fresh data later, the server function's
-//! answer does carry the HTML, which then replaces the old rows.
+//! the time to serve it. HTML that the browser never renders itself does not need it:
+//! it goes into an `inner_html` element, whose hydration leaves the server's DOM in
+//! place, and [`HydrateWithoutHtml`] leaves the HTML out of the page's hydration
+//! data. When the browser asks for fresh data later, the server function's answer
+//! does carry the HTML, which then replaces the old.
 
 use leptos::server::codee::{Decoder, Encoder};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -33,6 +33,12 @@ impl ServerHtml {
 /// Data that holds [`ServerHtml`]; `without_html` is what hydration carries.
 pub trait WithServerHtml: Serialize + DeserializeOwned + Sized {
     fn without_html(&self) -> Self;
+}
+
+impl WithServerHtml for ServerHtml {
+    fn without_html(&self) -> Self {
+        Self::default()
+    }
 }
 
 /// A resource codec that sends a page's data to the browser for hydration without

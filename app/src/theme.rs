@@ -43,8 +43,9 @@ impl Theme {
     }
 }
 
-/// The theme the page starts with; must agree between server render and hydration.
-pub fn initial_theme() -> Theme {
+/// The theme the page is rendered in, from the request's cookie (pages are only
+/// rendered on the server).
+pub fn requested_theme() -> Theme {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()
@@ -57,30 +58,20 @@ pub fn initial_theme() -> Theme {
             })
             .unwrap_or_default()
     }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        use wasm_bindgen::JsCast;
-        document()
-            .dyn_into::<web_sys::HtmlDocument>()
-            .ok()
-            .and_then(|doc| doc.cookie().ok())
-            .map(|cookie| Theme::from_cookie_header(&cookie))
-            .unwrap_or_default()
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    #[cfg(not(feature = "ssr"))]
     {
         Theme::default()
     }
 }
 
 /// Stores the chosen theme in a year-long cookie. Works as a plain form post too.
-#[server]
+#[server(endpoint = "set_theme")]
 pub async fn set_theme(theme: Theme) -> Result<Theme, ServerFnError> {
     use http::{HeaderValue, header::SET_COOKIE};
 
-    // Not HttpOnly: the hydrating client reads it to start in the same theme.
+    // Read back from each request to render the page in this theme from the first byte.
     let cookie = format!(
-        "{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        "{THEME_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
         theme.as_str()
     );
     let response = expect_context::<leptos_axum::ResponseOptions>();

@@ -50,6 +50,16 @@ test("the key page shows SVG charts and keeps the range in the URL", async ({ pa
   expect(svg).toContain("<title");
   expect(svg).toContain("Gate camera");
 
+  // The charts follow the theme toggle in place: each is drawn for one theme.
+  const theme = (await page.locator(".app").getAttribute("data-theme"))!;
+  const other = theme === "dark" ? "light" : "dark";
+  await page.getByRole("button", { name: other === "dark" ? "Dark theme" : "Light theme" }).click();
+  await expect(page.locator(".app")).toHaveAttribute("data-theme", other);
+  await expect(usage).toHaveAttribute("src", new RegExp(`theme=${other}`));
+  await expect
+    .poll(() => usage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+    .toBeGreaterThan(0);
+
   await page.getByRole("link", { name: "90d" }).click();
   await expect(page).toHaveURL(/range=90d/);
   await expect(page.locator('img[src*="kind=remaining&range=90d"]')).toBeVisible();

@@ -103,7 +103,7 @@ test("the overview shows the firing alert without JavaScript too", async ({ brow
   }
 });
 
-test("an editor adds a rule with a refused value first, in place", async ({ page }) => {
+test("an editor adds a rule with a refused value first", async ({ page }) => {
   await signIn(page);
   await openHydrated(page, "/alerts");
   const group = page.locator(".rule-group", { hasText: "North gate" });

@@ -98,11 +98,26 @@ async fn without_javascript_the_form_post_returns_to_the_keys_page_with_the_resu
         &[("id", id.as_str())],
     )
     .await;
+    // Back to the Keys page, which says beside the key what the vendor answered.
     let location = redirect_location(&response);
     assert_eq!(location.path(), "/keys", "{location}");
-    let (_, html) = team.get("/keys", Some(&team.admin)).await;
+    assert_eq!(location.query(), Some(format!("verified={id}").as_str()));
+    let (_, html) = team
+        .get(
+            &format!("/keys?{}", location.query().unwrap_or_default()),
+            Some(&team.admin),
+        )
+        .await;
     let row = key_row(&html, key.0);
-    assert!(row.contains("<strong>ok</strong>"), "{row}");
+    let result = row
+        .split("class=\"verify-result\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the verified row shows the answer: {row}"));
+    assert!(result.contains("Verified "), "{result}");
+    assert!(result.contains("<strong>ok</strong>"), "{result}");
+    // Only that row.
+    let (_, plain) = team.get("/keys", Some(&team.admin)).await;
+    assert!(!plain.contains("verify-result"), "{plain}");
 }
 
 #[tokio::test]

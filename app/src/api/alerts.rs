@@ -124,7 +124,7 @@ fn rule_view(rule: &domain::AlertRule, members: &[(i64, String)]) -> RuleView {
     }
 }
 
-#[server]
+#[server(endpoint = "alerts_overview")]
 pub async fn alerts_overview() -> Result<AlertsData, AppError> {
     use engine::store::{alerts as alert_store, outbox};
 
@@ -213,7 +213,7 @@ pub async fn alerts_overview() -> Result<AlertsData, AppError> {
 
 /// Adds (`id` empty) or changes a rule. `key_id` empty means a team default.
 /// `form_id` only tells the page which of its forms the answer belongs to.
-#[server]
+#[server(endpoint = "save_alert_rule")]
 pub async fn save_alert_rule(
     form_id: String,
     id: String,
@@ -248,7 +248,7 @@ pub async fn save_alert_rule(
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "delete_alert_rule")]
 pub async fn delete_alert_rule(id: i64) -> Result<(), AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
@@ -266,7 +266,7 @@ pub struct EmailSettingsData {
     pub tests: Vec<Delivery>,
 }
 
-#[server]
+#[server(endpoint = "email_settings")]
 pub async fn email_settings() -> Result<EmailSettingsData, AppError> {
     use engine::store::outbox;
 
@@ -289,19 +289,25 @@ pub async fn email_settings() -> Result<EmailSettingsData, AppError> {
 }
 
 /// Queues a test e-mail to the signed-in admin. Returns the address.
-#[server]
+#[server(endpoint = "send_test_email")]
 pub async fn send_test_email() -> Result<String, AppError> {
     crate::errors::require(domain::Role::Admin)?;
     let user = crate::errors::signed_in()?;
     let store = expect_context::<engine::Store>();
     let alerts = expect_context::<engine::alerts::AlertSettings>();
     let to = user.email.as_str().to_owned();
+    // Read before the first await (see `key_overview`).
+    let form_post = crate::errors::is_form_post();
     engine::alerts::queue_test_email(&store, &alerts.outbox, &to, &to, chrono::Utc::now()).await?;
+    // A form post comes back to Settings, which says where it went.
+    if form_post {
+        leptos_axum::redirect("/settings?test_email=queued#email-settings");
+    }
     Ok(to)
 }
 
 /// Puts a StructOCR key into an account's pool (blank: its own).
-#[server]
+#[server(endpoint = "set_key_account")]
 pub async fn set_key_account(key_id: i64, account: String) -> Result<(), AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();

@@ -15,7 +15,7 @@ pub struct AuditView {
     pub detail: String,
 }
 
-#[server]
+#[server(endpoint = "recent_audit")]
 pub async fn recent_audit() -> Result<Vec<AuditView>, AppError> {
     crate::errors::require(domain::Role::Admin)?;
     let store = expect_context::<engine::Store>();

@@ -13,7 +13,7 @@ pub struct Me {
     pub role: Role,
 }
 
-#[server]
+#[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     use engine::auth::CurrentUser;
     Ok(use_context::<CurrentUser>().and_then(|CurrentUser(user)| {
@@ -25,7 +25,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
 }
 
 /// Whether no user exists yet, so the setup page should be offered.
-#[server]
+#[server(endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     let store = expect_context::<engine::Store>();
     Ok(engine::team::needs_setup(&store).await?)
@@ -56,7 +56,7 @@ async fn open_session(email: &str, password: secrecy::SecretString) -> Result<()
 }
 
 /// The one-time setup: creates the first admin and signs them in.
-#[server]
+#[server(endpoint = "setup_admin")]
 pub async fn setup_admin(email: String, password: String) -> Result<(), AppError> {
     let store = expect_context::<engine::Store>();
     engine::team::create_first_admin(
@@ -72,14 +72,14 @@ pub async fn setup_admin(email: String, password: String) -> Result<(), AppError
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     open_session(&email, secrecy::SecretString::from(password)).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use engine::auth::SessionCookie;
     use http::{HeaderValue, header::SET_COOKIE};

@@ -39,7 +39,7 @@ pub struct LatestView {
     pub failure: Option<String>,
 }
 
-#[server]
+#[server(endpoint = "key_overview")]
 pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
     use engine::{
         display,

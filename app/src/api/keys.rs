@@ -70,7 +70,7 @@ fn view(key: engine::team::KeySummary) -> KeyView {
     }
 }
 
-#[server]
+#[server(endpoint = "list_keys")]
 pub async fn list_keys() -> Result<KeysData, AppError> {
     let actor = crate::errors::require(domain::Role::Viewer)?;
     let can_edit = actor.require(domain::Role::Editor).is_ok();
@@ -128,13 +128,14 @@ pub async fn list_keys() -> Result<KeysData, AppError> {
 
 /// "Verify now": asks the vendor about one key at once and says what it answered,
 /// or why it failed, in plain words. The answer is stored like any poll.
-#[server]
+#[server(endpoint = "verify_key")]
 pub async fn verify_key(id: i64) -> Result<VerifyView, AppError> {
     use engine::poller::VerifyError;
 
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
     let polls = expect_context::<engine::poller::PollService>();
+    let form_post = crate::errors::is_form_post();
     let line = match polls.verify(&actor, domain::KeyId(id)).await {
         Ok(line) => line,
         Err(VerifyError::Team(error)) => return Err(error.into()),
@@ -146,6 +147,11 @@ pub async fn verify_key(id: i64) -> Result<VerifyView, AppError> {
         }
     };
     let tz = engine::display::team_time_zone(&store).await?;
+    // A form post comes back to the Keys page, which shows the stored answer beside
+    // this key (`?verified=`).
+    if form_post {
+        leptos_axum::redirect(&format!("/keys?verified={id}"));
+    }
     let ok = line.outcome == "ok";
     let text = match line.outcome {
         "ok" => format!("the vendor answered: {} used", line.summary),
@@ -162,7 +168,7 @@ pub async fn verify_key(id: i64) -> Result<VerifyView, AppError> {
     })
 }
 
-#[server]
+#[server(endpoint = "get_key")]
 pub async fn get_key(id: i64) -> Result<KeyView, AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
@@ -171,7 +177,7 @@ pub async fn get_key(id: i64) -> Result<KeyView, AppError> {
     ))
 }
 
-#[server]
+#[server(endpoint = "add_key")]
 pub async fn add_key(
     vendor: String,
     label: String,
@@ -214,7 +220,7 @@ pub async fn add_key(
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "update_key")]
 pub async fn update_key(
     id: i64,
     label: String,
@@ -268,7 +274,7 @@ pub async fn update_key(
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "set_key_enabled")]
 pub async fn set_key_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();
@@ -283,7 +289,7 @@ pub async fn set_key_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "delete_key")]
 pub async fn delete_key(id: i64) -> Result<(), AppError> {
     let actor = crate::errors::require(domain::Role::Editor)?;
     let store = expect_context::<engine::Store>();

@@ -1,17 +1,25 @@
 //! The overview: every key's figures, status and forecast, filtered and sorted as the
-//! URL says. Dates and numbers arrive formatted (team time zone) so the browser shows
-//! exactly what the server rendered.
+//! URL says. The server draws it as HTML (dates and numbers in the team's time zone);
+//! the browser only puts that HTML in place (`LiveOverview`).
 
 #[cfg(feature = "ssr")]
 use domain::{KeyStatus, Severity};
+#[cfg(feature = "ssr")]
 use domain::{OverviewQuery, Vendor};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    errors::AppError,
-    server_html::{ServerHtml, WithServerHtml},
-};
+use crate::{errors::AppError, server_html::ServerHtml};
+
+/// The overview's URL parameters as typed; bad ones are ignored and named on the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OverviewParams {
+    pub vendor: String,
+    pub status: String,
+    pub owner: String,
+    pub sort: String,
+    pub dir: String,
+}
 
 /// One row as the server draws it (the browser gets the HTML, not this).
 #[cfg(feature = "ssr")]
@@ -57,7 +65,8 @@ pub struct RowAlertView {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorTotalView {
     pub vendor: Vendor,
     pub rows: usize,
@@ -69,12 +78,11 @@ pub struct VendorTotalView {
     pub error: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverviewData {
-    /// The rows that match, drawn by the server.
-    pub rows: ServerHtml,
-    /// How many rows match.
-    pub shown_rows: usize,
+    /// The rows that match.
+    pub rows: Vec<OverviewRowView>,
     pub totals: Vec<VendorTotalView>,
     pub owners: Vec<String>,
     /// The view as the server understood the URL.
@@ -89,31 +97,16 @@ pub struct OverviewData {
     pub rendered_at: String,
 }
 
-impl WithServerHtml for OverviewData {
-    fn without_html(&self) -> Self {
-        Self {
-            rows: ServerHtml::default(),
-            totals: self.totals.clone(),
-            owners: self.owners.clone(),
-            query: self.query.clone(),
-            ignored: self.ignored.clone(),
-            time_zone: self.time_zone.clone(),
-            rendered_at: self.rendered_at.clone(),
-            ..*self
-        }
-    }
-}
-
 /// The overview as the URL's query asks for it (each parameter as typed; bad ones
-/// are ignored and named in `ignored`).
-#[server]
+/// are ignored and named on the page), drawn as HTML: totals, filters and rows.
+#[server(endpoint = "overview")]
 pub async fn overview(
     vendor: String,
     status: String,
     owner: String,
     sort: String,
     dir: String,
-) -> Result<OverviewData, AppError> {
+) -> Result<ServerHtml, AppError> {
     let actor = crate::errors::require(domain::Role::Viewer)?;
     let can_poll = actor.require(domain::Role::Editor).is_ok();
     let store = expect_context::<engine::Store>();
@@ -142,8 +135,9 @@ pub async fn overview(
     ]);
     let overview = engine::overview::view(&snapshot, &query, now);
     let data = server::view(overview, query, ignored, can_poll, tz, now);
-    drawn.put(key, data.clone());
-    Ok(data)
+    let html = crate::components::overview_body::draw(data);
+    drawn.put(key, html.clone());
+    Ok(html)
 }
 
 /// The overview pages drawn lately, by what they were drawn from. An open overview
@@ -154,7 +148,7 @@ pub async fn overview(
 #[cfg(feature = "ssr")]
 #[derive(Clone, Default)]
 pub struct DrawnOverviews(
-    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, OverviewData)>>>,
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, ServerHtml)>>>,
 );
 
 #[cfg(feature = "ssr")]
@@ -174,7 +168,7 @@ impl DrawnOverviews {
     /// thousand keys).
     const KEPT: usize = 4;
 
-    fn get(&self, key: &DrawnKey) -> Option<OverviewData> {
+    fn get(&self, key: &DrawnKey) -> Option<ServerHtml> {
         let drawn = self
             .0
             .lock()
@@ -185,7 +179,7 @@ impl DrawnOverviews {
             .map(|(_, data)| data.clone())
     }
 
-    fn put(&self, key: DrawnKey, data: OverviewData) {
+    fn put(&self, key: DrawnKey, html: ServerHtml) {
         let mut drawn = self
             .0
             .lock()
@@ -195,7 +189,7 @@ impl DrawnOverviews {
         if drawn.len() >= Self::KEPT {
             drawn.pop_front();
         }
-        drawn.push_back((key, data));
+        drawn.push_back((key, html));
     }
 }
 
@@ -210,7 +204,6 @@ mod server {
     };
 
     use super::{OverviewData, OverviewRowView, RowAlertView, VendorTotalView};
-    use crate::components::overview_table::rows_html;
 
     const NONE: &str = "—";
 
@@ -228,8 +221,7 @@ mod server {
             .map(|row| row_view(row, tz, now))
             .collect();
         OverviewData {
-            shown_rows: rows.len(),
-            rows: rows_html(rows, can_poll),
+            rows,
             totals: overview.totals.into_iter().filter_map(total_view).collect(),
             owners: overview.owners,
             query,

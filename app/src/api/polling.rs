@@ -38,7 +38,7 @@ pub struct PollProgressView {
 
 /// Polls one key (`key_id`) or every enabled key now, in the background; the answer
 /// comes before the polls finish. Refused while another poll runs.
-#[server]
+#[server(endpoint = "poll_now")]
 pub async fn poll_now(key_id: Option<i64>) -> Result<(), AppError> {
     use engine::{auth::CurrentUser, poller::Selection};
 
@@ -67,7 +67,7 @@ pub async fn poll_now(key_id: Option<i64>) -> Result<(), AppError> {
         .map_err(|busy| AppError::Refused(busy.to_string()))
 }
 
-#[server]
+#[server(endpoint = "poll_progress")]
 pub async fn poll_progress() -> Result<PollProgressView, AppError> {
     crate::errors::require(domain::Role::Viewer)?;
     let polls = expect_context::<engine::poller::PollService>();

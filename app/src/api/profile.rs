@@ -47,7 +47,7 @@ fn token_error(error: engine::auth::api_token::ApiTokenError) -> AppError {
     }
 }
 
-#[server]
+#[server(endpoint = "list_api_tokens")]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
     let user = crate::errors::signed_in()?;
     let store = expect_context::<engine::Store>();
@@ -94,23 +94,10 @@ fn session() -> Option<engine::auth::SessionToken> {
     )
 }
 
-/// A browser's own form post (JavaScript off), not the app's `fetch`: it accepts
-/// HTML, and leptos_axum answers it with a redirect.
-#[cfg(feature = "ssr")]
-fn plain_form_post() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
-}
-
 /// Creates a token for the signed-in user (any role: a token reads what its owner
 /// may read, nothing more). Answers with the token, or, to a plain form post, with
 /// nothing and a redirect to `/profile`, which shows it once.
-#[server]
+#[server(endpoint = "create_api_token")]
 pub async fn create_api_token(name: String) -> Result<Option<CreatedToken>, AppError> {
     let user = crate::errors::signed_in()?;
     let store = expect_context::<engine::Store>();
@@ -118,7 +105,7 @@ pub async fn create_api_token(name: String) -> Result<Option<CreatedToken>, AppE
         .await
         .map_err(token_error)?;
     no_store();
-    if plain_form_post()
+    if crate::errors::is_form_post()
         && let Some(session) = session()
     {
         expect_context::<engine::auth::api_token::Reveals>().put(&session, row.name, token);
@@ -133,7 +120,7 @@ pub async fn create_api_token(name: String) -> Result<Option<CreatedToken>, AppE
 
 /// The token this session created with a plain form post and has not seen yet;
 /// taking it removes it, so it is shown once.
-#[server]
+#[server(endpoint = "take_new_api_token")]
 pub async fn take_new_api_token() -> Result<Option<CreatedToken>, AppError> {
     crate::errors::signed_in()?;
     no_store();
@@ -148,7 +135,7 @@ pub async fn take_new_api_token() -> Result<Option<CreatedToken>, AppError> {
         }))
 }
 
-#[server]
+#[server(endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     let user = crate::errors::signed_in()?;
     let store = expect_context::<engine::Store>();

@@ -15,7 +15,7 @@ pub struct TimeZoneView {
     pub now: String,
 }
 
-#[server]
+#[server(endpoint = "team_time_zone")]
 pub async fn team_time_zone() -> Result<TimeZoneView, AppError> {
     crate::errors::require(domain::Role::Admin)?;
     let store = expect_context::<engine::Store>();
@@ -32,7 +32,7 @@ pub async fn team_time_zone() -> Result<TimeZoneView, AppError> {
     })
 }
 
-#[server]
+#[server(endpoint = "set_team_time_zone")]
 pub async fn set_team_time_zone(time_zone: String) -> Result<(), AppError> {
     let actor = crate::errors::require(domain::Role::Admin)?;
     let store = expect_context::<engine::Store>();

@@ -14,7 +14,7 @@ pub struct UserView {
     pub enabled: bool,
 }
 
-#[server]
+#[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     let actor = crate::errors::require(Role::Admin)?;
     let store = expect_context::<engine::Store>();
@@ -30,7 +30,7 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
         .collect())
 }
 
-#[server]
+#[server(endpoint = "add_user")]
 pub async fn add_user(email: String, role: String, password: String) -> Result<(), AppError> {
     let actor = crate::errors::require(Role::Admin)?;
     let store = expect_context::<engine::Store>();
@@ -57,7 +57,7 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<(
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "change_role")]
 pub async fn change_role(id: i64, role: Role) -> Result<(), AppError> {
     let actor = crate::errors::require(Role::Admin)?;
     let store = expect_context::<engine::Store>();
@@ -65,7 +65,7 @@ pub async fn change_role(id: i64, role: Role) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "set_user_enabled")]
 pub async fn set_user_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
     let actor = crate::errors::require(Role::Admin)?;
     let store = expect_context::<engine::Store>();

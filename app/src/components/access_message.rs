@@ -17,8 +17,8 @@ pub fn AccessMessage(error: AppError) -> impl IntoView {
     }
 }
 
-/// On the server: answers a visitor who is not signed in with a redirect to the
-/// login page. In the browser the page's data call says the same.
+/// Answers a visitor who is not signed in with a redirect to the login page (pages
+/// are rendered on the server only).
 pub fn redirect_visitors() {
     #[cfg(feature = "ssr")]
     if !matches!(
@@ -26,5 +26,21 @@ pub fn redirect_visitors() {
         Some(engine::auth::CurrentUser(Some(_)))
     ) {
         leptos_axum::redirect("/login");
+    }
+}
+
+/// The signed-in user's role, as the server knows it for this request (pages are
+/// rendered on the server only; without a session, `None`).
+pub fn signed_in_role() -> Option<domain::Role> {
+    #[cfg(feature = "ssr")]
+    {
+        match use_context::<engine::auth::CurrentUser>() {
+            Some(engine::auth::CurrentUser(Some(user))) => Some(user.role),
+            _ => None,
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::keys::AddKey,
-    components::form_feedback::{FieldMessage, FormAlert, echoed, reset_on_success},
+    components::form_feedback::{FieldMessage, FormAlert, echoed},
     errors::form_error,
 };
 
@@ -12,11 +12,10 @@ use crate::{
 #[component]
 pub fn AddKeyForm(action: ServerAction<AddKey>) -> impl IntoView {
     let error = form_error(action);
-    let form = reset_on_success(action);
     let vendor = echoed(error, "vendor");
 
     view! {
-        <ActionForm action node_ref=form attr:class="stacked-form" attr:id="add-key-form">
+        <ActionForm action attr:class="stacked-form" attr:id="add-key-form">
             <h2>"Add key"</h2>
             <FormAlert error/>
             <label for="key-vendor">"Vendor"</label>

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::team::AddUser,
-    components::form_feedback::{FieldMessage, FormAlert, echoed, reset_on_success},
+    components::form_feedback::{FieldMessage, FormAlert, echoed},
     errors::form_error,
 };
 
@@ -11,10 +11,9 @@ use crate::{
 #[component]
 pub fn AddUserForm(action: ServerAction<AddUser>) -> impl IntoView {
     let error = form_error(action);
-    let form = reset_on_success(action);
     let role = echoed(error, "role");
     view! {
-        <ActionForm action node_ref=form attr:class="stacked-form" attr:id="add-user-form">
+        <ActionForm action attr:class="stacked-form" attr:id="add-user-form">
             <h2>"Add user"</h2>
             <FormAlert error/>
             <label for="user-email">"E-mail address"</label>

@@ -1,13 +1,15 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use crate::{
     api::auth::{Me, current_user},
-    components::{nav_bar::NavBar, theme_toggle::ThemeToggle, user_menu::UserMenu},
-    theme::initial_theme,
+    components::{
+        hydration_marker::HydrationMarker, nav_bar::NavBar, theme_toggle::ThemeToggle,
+        user_menu::UserMenu,
+    },
+    theme::{Theme, requested_theme},
 };
 
-/// Who is signed in, as the frame last fetched it; pages may read it from context.
+/// Who is signed in; pages may read it from context.
 #[derive(Clone, Copy)]
 pub struct SignedIn(pub Resource<Option<Me>>);
 
@@ -15,31 +17,20 @@ pub struct SignedIn(pub Resource<Option<Me>>);
 /// hydration marker.
 #[component]
 pub fn AppFrame(children: Children) -> impl IntoView {
-    let theme = RwSignal::new(initial_theme());
+    let theme = requested_theme();
     // Pages whose images follow the theme (the key page's charts) read it.
-    provide_context(theme);
-    // Effects only run in the browser, so this flips once the wasm has taken over the
-    // server-rendered page. Tests wait for it before they click.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
-    // Asked again on every navigation: login and logout navigate.
-    let location = use_location();
+    provide_context::<Theme>(theme);
     let me = Resource::new(
-        move || location.pathname.get(),
+        || (),
         |_| async move { current_user().await.ok().flatten() },
     );
     provide_context(SignedIn(me));
 
     view! {
-        <div
-            class="app"
-            data-theme=move || theme.get().as_str()
-            data-hydrated=move || hydrated.get().then_some("true")
-        >
+        <div class="app" data-theme=theme.as_str()>
             <header class="app-header">
                 <a class="brand" href="/">"Quotaboard"</a>
-                <Transition fallback=|| view! { <NavBar is_admin=false/> }>
+                <Suspense fallback=|| view! { <NavBar is_admin=false/> }>
                     {move || Suspend::new(async move {
                         let me = me.await;
                         let is_admin = me.as_ref().is_some_and(|m| m.role == domain::Role::Admin);
@@ -48,10 +39,11 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                             <UserMenu me/>
                         }
                     })}
-                </Transition>
+                </Suspense>
                 <ThemeToggle theme/>
             </header>
             <main class="app-main">{children()}</main>
+            <HydrationMarker/>
         </div>
     }
 }

@@ -2,11 +2,13 @@
 //! to the admin to check the SMTP settings.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::alerts::{SendTestEmail, email_settings},
     components::{
-        access_message::AccessMessage, alert_tables::DeliveryList, form_feedback::FormAlert,
+        access_message::AccessMessage, alert_tables::DeliveryList, app_frame::SignedIn,
+        form_feedback::FormAlert,
     },
     errors::form_error,
 };
@@ -25,13 +27,27 @@ pub fn mail_status(smtp_configured: bool, waiting: i64) -> String {
 #[component]
 pub fn EmailSettings() -> impl IntoView {
     let test = ServerAction::<SendTestEmail>::new();
-    let data = Resource::new(move || test.version().get(), |_| email_settings());
+    let data = Resource::new(|| (), |_| email_settings());
     let error = form_error(test);
+    // `send_test_email` comes back with `?test_email=queued`; the test goes to the
+    // signed-in admin.
+    let queued = use_query_map()
+        .read_untracked()
+        .get("test_email")
+        .as_deref()
+        == Some("queued");
+    let SignedIn(me) = expect_context::<SignedIn>();
     let sent = move || {
-        test.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|to| view! { <p class="form-success" role="status">{format!("Test e-mail queued to {to}.")}</p> })
+        Suspend::new(async move {
+            let to = if queued {
+                me.await.map(|me| me.email)
+            } else {
+                None
+            };
+            to.map(|to| {
+                view! { <p class="form-success" role="status">{format!("Test e-mail queued to {to}.")}</p> }
+            })
+        })
     };
     view! {
         <section class="settings-section" id="email-settings">
@@ -57,7 +73,7 @@ pub fn EmailSettings() -> impl IntoView {
                 })}
             </Transition>
             <FormAlert error/>
-            {sent}
+            <Suspense fallback=|| ()>{sent}</Suspense>
             <ActionForm action=test attr:class="inline-form">
                 <button type="submit">"Send test email"</button>
             </ActionForm>

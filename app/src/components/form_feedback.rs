@@ -39,20 +39,3 @@ pub fn echoed(
             .unwrap_or_default()
     }
 }
-
-/// A form element that empties itself once its action succeeds in the browser, so
-/// the next entry starts blank (without JavaScript the page reloads anyway).
-pub fn reset_on_success<S>(action: ServerAction<S>) -> NodeRef<leptos::html::Form>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError, Output = ()> + Clone + Send + Sync + 'static,
-{
-    let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get()
-            && let Some(form) = form.get()
-        {
-            form.reset();
-        }
-    });
-    form
-}

@@ -4,20 +4,25 @@ use leptos_router::components::A;
 use crate::api::keys::{CheckView, KeyView, SetKeyEnabled, VerifyKey};
 
 /// The keys, one row each, with the secret masked. Editors get per-row controls;
-/// viewers none at all.
+/// viewers none at all. `verified` is the key "Verify now" just asked about: its row
+/// says what the vendor answered.
 #[component]
 pub fn KeyTable(
     keys: Vec<KeyView>,
     can_edit: bool,
     toggle: ServerAction<SetKeyEnabled>,
     verify: ServerAction<VerifyKey>,
+    verified: Option<i64>,
 ) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="empty-state">"No keys yet."</p> }.into_any();
     }
     let rows = keys
         .into_iter()
-        .map(|key| view! { <KeyRow key can_edit toggle verify/> })
+        .map(|key| {
+            let verified = verified == Some(key.id);
+            view! { <KeyRow key can_edit toggle verify verified/> }
+        })
         .collect_view();
     view! {
         <table class="data-table" id="key-table">
@@ -47,9 +52,21 @@ fn KeyRow(
     can_edit: bool,
     toggle: ServerAction<SetKeyEnabled>,
     verify: ServerAction<VerifyKey>,
+    verified: bool,
 ) -> impl IntoView {
     let id = key.id;
     let enabled = key.enabled;
+    // "Verify now" stores its answer like any poll: the last check is that answer.
+    let verify_result = verified
+        .then(|| key.last_check.clone())
+        .flatten()
+        .map(|check| {
+            view! {
+                <p class="verify-result" role="status">
+                    <CheckLine check prefix="Verified"/>
+                </p>
+            }
+        });
     view! {
         <tr data-key-id=id>
             <td>{key.vendor.display_name()}</td>
@@ -95,39 +112,10 @@ fn KeyRow(
                     </ActionForm>
                     <A href=format!("/keys/{id}/edit") attr:class="button-link">"Edit"</A>
                     <A href=format!("/keys?delete={id}") attr:class="button-link danger-link">"Delete"</A>
-                    <VerifyResult id verify/>
+                    {verify_result}
                 </td>
             })}
         </tr>
-    }
-}
-
-/// "Verify now"'s answer for this row, while it runs and after.
-#[component]
-fn VerifyResult(id: i64, verify: ServerAction<VerifyKey>) -> impl IntoView {
-    let mine = move || {
-        verify
-            .input()
-            .read()
-            .as_ref()
-            .is_some_and(|input| input.id == id)
-    };
-    let answer = move || match verify.value().get() {
-        Some(Ok(found)) if found.key_id == id => Some(found.check),
-        _ => None,
-    };
-    view! {
-        <p class="verify-result" role="status" aria-live="polite">
-            {move || {
-                if verify.pending().get() && mine() {
-                    view! { <span class="muted">"Asking the vendor…"</span> }.into_any()
-                } else if let Some(check) = answer() {
-                    view! { <CheckLine check prefix="Verified"/> }.into_any()
-                } else {
-                    ().into_any()
-                }
-            }}
-        </p>
     }
 }
 

@@ -12,10 +12,17 @@ pub mod email_settings;
 #[cfg(feature = "ssr")]
 pub mod forecast_label;
 pub mod form_feedback;
+pub mod hydration_marker;
 pub mod key_table;
+pub mod live_overview;
 pub mod nav_bar;
 pub mod not_found;
+// The overview as the server draws it, for `live_overview`.
+#[cfg(feature = "ssr")]
+pub mod overview_body;
+#[cfg(feature = "ssr")]
 pub mod overview_filters;
+#[cfg(feature = "ssr")]
 pub mod overview_table;
 pub mod poll_now_panel;
 pub mod rule_editor;
@@ -26,4 +33,5 @@ pub mod theme_toggle;
 pub mod usage_bar;
 pub mod user_menu;
 pub mod user_table;
+#[cfg(feature = "ssr")]
 pub mod vendor_totals;

@@ -1,6 +1,5 @@
 use domain::{KeyStatus, OverviewQuery, Vendor};
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 /// Vendor, status and owner filters: a plain GET form, so the filtered view is a URL
 /// that works without JavaScript and can be shared. The sort order is kept.
@@ -29,7 +28,7 @@ pub fn OverviewFilters(query: OverviewQuery, owners: Vec<String>) -> impl IntoVi
         .collect_view();
     let sort = (query.sort != domain::SortColumn::default()).then(|| query.sort.as_str());
     view! {
-        <Form method="GET" action="/" attr:class="overview-filters" attr:id="overview-filters">
+        <form method="get" action="/" class="overview-filters" id="overview-filters">
             <label>"Vendor "
                 <select name="vendor">
                     <option value="">"all"</option>
@@ -52,6 +51,6 @@ pub fn OverviewFilters(query: OverviewQuery, owners: Vec<String>) -> impl IntoVi
             {query.descending.then(|| view! { <input type="hidden" name="dir" value="desc"/> })}
             <button type="submit">"Filter"</button>
             <a href="/" class="button-link">"Clear"</a>
-        </Form>
+        </form>
     }
 }

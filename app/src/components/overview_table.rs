@@ -1,16 +1,14 @@
 use domain::{OverviewQuery, SortColumn};
-#[cfg(feature = "ssr")]
-use leptos::server_fn::ServerFn;
-use leptos::{form::FromFormData, prelude::*};
+use leptos::{prelude::*, server_fn::ServerFn};
 
-#[cfg(feature = "ssr")]
 use crate::{
-    api::overview::{OverviewRowView, RowAlertView},
+    api::{
+        overview::{OverviewRowView, RowAlertView},
+        polling::PollNow,
+    },
     components::{forecast_label::ForecastLabel, status_badge::StatusBadge, usage_bar::UsageBar},
 };
-use crate::{api::polling::PollNow, server_html::ServerHtml};
 
-/// A column header that sorts by its column (again: the other way round).
 #[component]
 fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> impl IntoView {
     let active = query.sort == column;
@@ -36,29 +34,15 @@ fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> 
 /// Every key (and StructOCR account pool), one row each. The rows are HTML the server
 /// rendered (see [`crate::server_html`]); the browser keeps them as they are and only
 /// replaces them when fresh data arrives.
+/// The table of rows. Each row's "Poll now" is a plain form: it posts without
+/// JavaScript, and `LiveOverview` sends it in place when hydrated.
 #[component]
 pub fn OverviewTable(
-    rows: ServerHtml,
+    rows: Vec<OverviewRowView>,
     query: OverviewQuery,
-    /// Called with the key's id when a row's "Poll now" is pressed, if the user may
-    /// poll. Without JavaScript the row's form posts instead.
-    #[prop(optional_no_strip)]
-    on_poll: Option<Callback<i64>>,
+    can_poll: bool,
 ) -> impl IntoView {
     let header = |column, title| view! { <SortHeader query=query.clone() column title/> };
-    let has_actions = on_poll.is_some();
-    // One listener for every row's form: submit events bubble up to the table body.
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        let Some(on_poll) = on_poll else { return };
-        let form = event_target::<leptos::web_sys::Element>(&ev);
-        if form.get_attribute("data-poll-key").is_none() {
-            return;
-        }
-        if let Ok(PollNow { key_id: Some(id) }) = PollNow::from_event(&ev) {
-            ev.prevent_default();
-            on_poll.run(id);
-        }
-    };
     view! {
         <div class="table-scroll">
             <table class="data-table overview-table" id="overview-table">
@@ -77,21 +61,17 @@ pub fn OverviewTable(
                         <th>"Alerts"</th>
                         {header(SortColumn::Age, "Data age")}
                         <th>"Last error"</th>
-                        {has_actions.then(|| view! { <th>"Poll"</th> })}
+                        {can_poll.then(|| view! { <th>"Poll"</th> })}
                     </tr>
                 </thead>
-                <tbody on:submit=submit inner_html=rows.into_string()></tbody>
+                <tbody>{rows_view(rows, can_poll)}</tbody>
             </table>
         </div>
     }
 }
 
-/// The rows' HTML, rendered on the server: with a "Poll now" form per key row when
-/// `can_poll`, a plain form that works without JavaScript.
-#[cfg(feature = "ssr")]
-pub fn rows_html(rows: Vec<OverviewRowView>, can_poll: bool) -> ServerHtml {
-    let rows = rows
-        .into_iter()
+fn rows_view(rows: Vec<OverviewRowView>, can_poll: bool) -> impl IntoView {
+    rows.into_iter()
         .map(|row| {
             let action = match (can_poll, row.key_id) {
                 (true, Some(id)) => Some(
@@ -117,11 +97,9 @@ pub fn rows_html(rows: Vec<OverviewRowView>, can_poll: bool) -> ServerHtml {
             };
             view! { <OverviewRow row action/> }
         })
-        .collect_view();
-    ServerHtml::new(rows.to_html())
+        .collect_view()
 }
 
-#[cfg(feature = "ssr")]
 #[component]
 fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
     let class = match (row.is_pool, row.account.is_some()) {
@@ -154,7 +132,6 @@ fn OverviewRow(row: OverviewRowView, action: Option<AnyView>) -> impl IntoView {
 }
 
 /// The alerts firing on a row, each a link to the Alerts page: `critical: 95 % used`.
-#[cfg(feature = "ssr")]
 #[component]
 fn FiringAlerts(alerts: Vec<RowAlertView>) -> impl IntoView {
     alerts

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::{
     api::polling::{PollNow, PollProgressView, poll_progress},
     components::form_feedback::FormAlert,
-    errors::{AppError, form_error},
+    errors::{AppError, island_form_error},
 };
 
 /// The progress of the running (or last) poll, fetched again whenever `tick` moves
@@ -41,6 +41,8 @@ pub fn PollNowPanel(
     source: PollProgressSource,
     can_poll: bool,
     on_finished: Callback<()>,
+    /// What a post without JavaScript was refused with, from the URL.
+    poll_error: Option<AppError>,
 ) -> impl IntoView {
     let PollProgressSource { tick, progress } = source;
     let timer = StoredValue::new(None::<IntervalHandle>);
@@ -87,7 +89,7 @@ pub fn PollNowPanel(
                     <button type="submit" id="poll-all">"Poll all now"</button>
                 </ActionForm>
             })}
-            <FormAlert error=form_error(action)/>
+            <FormAlert error=island_form_error(action, poll_error)/>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     progress.await.ok().map(|state| view! { <PollProgress state/> })

@@ -17,6 +17,16 @@ fn error_for(error: Signal<Option<AppError>>, form_id: String) -> Signal<Option<
     })
 }
 
+/// Whether the form `form_id` was just refused: its folded-away editor is then shown
+/// open, with the refused values and the messages beside them.
+pub fn refused_here(error: Signal<Option<AppError>>, form_id: &str) -> bool {
+    error
+        .read_untracked()
+        .as_ref()
+        .and_then(|e| e.value("form_id"))
+        .is_some_and(|id| id == form_id)
+}
+
 /// A rule's form: what it watches, the thresholds and who is e-mailed. Works as a
 /// plain HTML form; refused values come back beside their fields.
 #[component]
@@ -42,7 +52,7 @@ pub fn RuleEditor(
                 .unwrap_or_else(|| stored.clone())
         }
     };
-    let kind = initial.kind.clone();
+    let kind = value("kind", initial.kind.clone())();
     let kinds = [
         ("percent_used", "Percent of limit used"),
         ("remaining_below", "Remaining below a number"),
@@ -123,15 +133,17 @@ pub fn RuleItem(
     members: Vec<(i64, String)>,
 ) -> impl IntoView {
     let id = rule.id;
+    let form_id = format!("rule-{id}");
+    let open = refused_here(save_error, &form_id);
     view! {
         <li class="rule" data-rule-id=id>
             <span class="rule-text">{rule.text}</span>
             " → "
             <span class="rule-recipients">{rule.recipients}</span>
             {can_edit.then(|| view! {
-                <details>
+                <details open=open>
                     <summary>"Edit"</summary>
-                    <RuleEditor action=save error=save_error form_id=format!("rule-{id}") rule_id=Some(id) key_id initial=rule.form members/>
+                    <RuleEditor action=save error=save_error form_id rule_id=Some(id) key_id initial=rule.form members/>
                 </details>
                 <ActionForm action=delete attr:class="inline-form">
                     <input type="hidden" name="id" value=id/>

@@ -9,7 +9,7 @@ use crate::{
         alert_tables::{ActiveAlerts, AlertHistory},
         email_settings::mail_status,
         form_feedback::FormAlert,
-        rule_editor::{RuleEditor, RuleItem},
+        rule_editor::{RuleEditor, RuleItem, refused_here},
     },
     errors::{AppError, form_error},
 };
@@ -20,16 +20,7 @@ pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let account = ServerAction::<SetKeyAccount>::new();
-    let data = Resource::new(
-        move || {
-            (
-                save.version().get(),
-                delete.version().get(),
-                account.version().get(),
-            )
-        },
-        |_| alerts_overview(),
-    );
+    let data = Resource::new(|| (), |_| alerts_overview());
     let save_error = form_error(save);
     let delete_error = form_error(delete);
     view! {
@@ -98,7 +89,7 @@ fn AlertsBody(
                 }).collect_view()}
             </ul>
             {can_edit.then(|| view! {
-                <details>
+                <details open=refused_here(save_error, "new-default")>
                     <summary>"Add a default rule"</summary>
                     <RuleEditor action=save error=save_error form_id="new-default".to_owned() rule_id=None key_id=None initial=Default::default() members=members_for_defaults.clone()/>
                 </details>
@@ -126,7 +117,7 @@ fn AlertsBody(
                         }.into_any()
                     }}
                     {can_edit.then(|| view! {
-                        <details>
+                        <details open=refused_here(save_error, &format!("new-key-{id}"))>
                             <summary>"Add a rule"</summary>
                             <RuleEditor action=save error=save_error form_id=format!("new-key-{id}") rule_id=None key_id=Some(id) initial=Default::default() members=members.clone()/>
                         </details>

@@ -10,7 +10,7 @@ use crate::{
     api::key_history::{KeyPageData, LatestView, key_overview},
     components::access_message::{AccessMessage, redirect_visitors},
     errors::AppError,
-    theme::{Theme, initial_theme},
+    theme::Theme,
 };
 
 /// One key: its latest reading, history charts over a chosen range (in the URL),
@@ -56,15 +56,25 @@ pub fn KeyPage() -> impl IntoView {
 
 #[component]
 fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
-    let theme = use_context::<RwSignal<Theme>>().unwrap_or_else(|| RwSignal::new(initial_theme()));
+    let theme = use_context::<Theme>().unwrap_or_default();
     let id = key.id;
+    // Drawn for one theme; the theme toggle switches to the other source in place.
     let chart = move |kind: &'static str| {
-        move || {
+        let src = move |theme: Theme| {
             format!(
                 "/keys/{id}/chart.svg?kind={kind}&range={}&theme={}",
                 range.get(),
-                theme.get().as_str()
+                theme.as_str()
             )
+        };
+        view! {
+            <{..}
+                src=src(theme)
+                data-src-light=src(Theme::Light)
+                data-src-dark=src(Theme::Dark)
+                width="720"
+                height="260"
+            />
         }
     };
     let ranges = HistoryRange::ALL
@@ -121,13 +131,13 @@ fn KeyDetails(key: KeyPageData, range: Memo<HistoryRange>) -> impl IntoView {
         <nav class="range-nav" aria-label="Chart range">{ranges}</nav>
         <div class="charts">
             <figure class="chart">
-                <img src=chart("usage") alt=format!("Chart: usage of {} this period against the limit", key.label) width="720" height="260"/>
+                <img {..chart("usage")} alt=format!("Chart: usage of {} this period against the limit", key.label)/>
             </figure>
             <figure class="chart">
-                <img src=chart("remaining") alt=format!("Chart: remaining {unit} of {} over time", key.label) width="720" height="260"/>
+                <img {..chart("remaining")} alt=format!("Chart: remaining {unit} of {} over time", key.label)/>
             </figure>
             <figure class="chart">
-                <img src=chart("consumption") alt=format!("Chart: {unit} of {} consumed per day", key.label) width="720" height="260"/>
+                <img {..chart("consumption")} alt=format!("Chart: {unit} of {} consumed per day", key.label)/>
             </figure>
         </div>
         <p>

@@ -23,24 +23,11 @@ pub fn KeysPage() -> impl IntoView {
     let toggle = ServerAction::<SetKeyEnabled>::new();
     let delete = ServerAction::<DeleteKey>::new();
     let verify = ServerAction::<VerifyKey>::new();
-    let keys = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                toggle.version().get(),
-                delete.version().get(),
-                verify.version().get(),
-            )
-        },
-        |_| list_keys(),
-    );
+    let keys = Resource::new(|| (), |_| list_keys());
     let query = use_query_map();
-    let deleting = move || {
-        query
-            .read()
-            .get("delete")
-            .and_then(|id| id.parse::<i64>().ok())
-    };
+    let key_in_url = move |name: &str| query.read().get(name).and_then(|id| id.parse::<i64>().ok());
+    let deleting = move || key_in_url("delete");
+    let verified = key_in_url("verified");
     let SignedIn(me) = expect_context::<SignedIn>();
 
     view! {
@@ -67,7 +54,7 @@ pub fn KeysPage() -> impl IntoView {
                                     .map(|key| view! { <DeleteKeyConfirmation key action=delete/> });
                                 view! {
                                     {confirm}
-                                    <KeyTable keys=data.keys can_edit=data.can_edit toggle verify/>
+                                    <KeyTable keys=data.keys can_edit=data.can_edit toggle verify verified/>
                                 }
                                 .into_any()
                             }

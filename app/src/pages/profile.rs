@@ -32,23 +32,13 @@ pub fn ProfilePage() -> impl IntoView {
     redirect_visitors();
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_tokens(),
-    );
-    // A token created by a plain form post (JavaScript off) comes back here after the
-    // redirect; rendering the page takes it, so a reload no longer shows it.
+    let tokens = Resource::new(|| (), |_| list_api_tokens());
+    // A token just created by the form comes back here after the post's redirect;
+    // rendering the page takes it, so a reload no longer shows it.
     let posted = Resource::new(|| (), |_| take_new_api_token());
-    // Created with JavaScript: the action's answer carries it, and it replaces one
-    // shown from a plain post.
-    let created = move || match create.value().get() {
-        Some(Ok(Some(created))) => Some(view! { <NewToken created/> }),
-        _ => None,
-    };
     let posted = move || {
-        let replaced = create.value().with(Option::is_some);
         Suspend::new(async move {
-            let created = posted.await.ok().flatten().filter(|_| !replaced);
+            let created = posted.await.ok().flatten();
             created.map(|created| view! { <NewToken created/> })
         })
     };
@@ -65,7 +55,6 @@ pub fn ProfilePage() -> impl IntoView {
                 ": send it as "<code>"Authorization: Bearer qb_…"</code>
                 ". Only a fingerprint of it is stored; revoke it when it is no longer needed."
             </p>
-            {created}
             <Suspense fallback=|| ()>{posted}</Suspense>
             <ActionForm action=create attr:class="stacked-form" attr:id="create-token-form">
                 <label for="token-name">"Name (what it is for)"</label>

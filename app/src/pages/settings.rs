@@ -16,7 +16,7 @@ use crate::{
 pub fn SettingsPage() -> impl IntoView {
     redirect_visitors();
     let save = ServerAction::<SetTeamTimeZone>::new();
-    let current = Resource::new(move || save.version().get(), |_| team_time_zone());
+    let current = Resource::new(|| (), |_| team_time_zone());
     let error = form_error(save);
     view! {
         <Title text="Settings"/>

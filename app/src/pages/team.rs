@@ -18,16 +18,7 @@ pub fn TeamPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let change_role = ServerAction::<ChangeRole>::new();
     let toggle = ServerAction::<SetUserEnabled>::new();
-    let users = Resource::new(
-        move || {
-            (
-                add.version().get(),
-                change_role.version().get(),
-                toggle.version().get(),
-            )
-        },
-        |_| list_users(),
-    );
+    let users = Resource::new(|| (), |_| list_users());
     view! {
         <Title text="Team"/>
         <section class="page">

@@ -97,7 +97,9 @@ pub fn redirect_location(response: &reqwest::Response) -> reqwest::Url {
         response.status()
     );
     let location = response.headers()["location"].to_str().expect("location");
-    reqwest::Url::parse(location).expect("an absolute location")
+    // Absolute (back to the page the form was on) or relative (a server function's
+    // own redirect).
+    response.url().join(location).expect("a location")
 }
 
 /// Creates the first admin on the setup page; their session cookie pair.
