@@ -50,105 +50,34 @@ async fn main() {
     let keys = usize::try_from(args.first().copied().unwrap_or(1_000)).expect("key count");
     let days = args.get(1).copied().unwrap_or(90);
 
-    let dir = tempfile::tempdir().expect("tempdir");
+    // Seeding 90 days takes most of an hour; QB_BENCH_DATA_DIR keeps the seeded
+    // database so that a changed server can be measured against the same data.
+    let kept_dir = std::env::var_os("QB_BENCH_DATA_DIR").map(std::path::PathBuf::from);
+    let temp_dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = kept_dir.unwrap_or_else(|| temp_dir.path().to_path_buf());
+    std::fs::create_dir_all(&data_dir).expect("data dir");
     let config = Config {
         listen_addr: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: dir.path().to_path_buf(),
+        data_dir: data_dir.clone(),
         poll_schedule: String::new(),
         rollup_schedule: String::new(),
         ..Config::default()
     };
     let store = Store::open(&config).await.expect("store");
-    let secrets = engine::secrets::Secrets::load(&config, &store)
-        .await
-        .expect("secrets");
-    let now = Utc::now();
-    team::create_first_admin(&store, EMAIL, SecretString::from(PASSWORD), now)
-        .await
-        .expect("admin");
-
-    let started = Instant::now();
-    let mut ids = Vec::with_capacity(keys);
-    for i in 0..keys {
-        let ocr = i % 10 == 9;
-        let input = KeyInput {
-            form: KeyForm {
-                vendor: if ocr { "ocr-space" } else { "platerecognizer" }.into(),
-                label: format!("Bench key {i:05}"),
-                owner_tag: format!("team-{}", i % 7),
-                base_url: "http://127.0.0.1:9".into(),
-                monthly_limit: if ocr { "300000".into() } else { String::new() },
-                poll_interval_minutes: String::new(),
-            },
-            secret: SecretString::from(format!("bench-secret-{i:05}-xxxxxxxx")),
-        };
-        ids.push((
-            team::create_key(&store, &secrets, &Actor::Cli, input, now)
-                .await
-                .expect("key"),
-            ocr,
-        ));
-    }
-    println!(
-        "{keys} keys created in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-
-    // Oldest first, one 15-minute slot of every key per transaction.
-    let slots = days * 24 * 60 / STEP_MINUTES;
-    let first = now - TimeDelta::minutes(slots * STEP_MINUTES);
-    let started = Instant::now();
-    let mut rows = 0_u64;
-    for slot in 0..slots {
-        let at = first + TimeDelta::minutes(slot * STEP_MINUTES);
-        let last = slot == slots - 1;
-        let batch: Vec<NewSnapshot> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, (id, ocr))| snapshot(*id, *ocr, i, at, last))
-            .collect();
-        let mut tx = store.pool().begin().await.expect("tx");
-        insert_batch(&mut tx, &batch).await.expect("insert");
-        tx.commit().await.expect("commit");
-        rows += batch.len() as u64;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "{rows} snapshots written in {secs:.1} s ({:.0} rows/s)",
-        rows as f64 / secs
-    );
-
-    let started = Instant::now();
-    let report = maintain(&store, &Retention::from_config(&config), Utc::now())
-        .await
-        .expect("rollups");
-    println!(
-        "rollups and retention in {:.1} s: {report:?}",
-        started.elapsed().as_secs_f64()
-    );
-
-    let started = Instant::now();
-    let latest = engine::store::snapshots::latest_for_all(store.pool())
-        .await
-        .expect("latest");
-    let readings: Vec<(KeyId, UsageReading)> = latest
-        .iter()
-        .filter_map(|row| row.reading().map(|r| (KeyId(row.key_id), r)))
-        .collect();
-    let refs: Vec<(KeyId, &UsageReading)> = readings.iter().map(|(id, r)| (*id, r)).collect();
-    engine::forecast::refresh(&store, &refs, Utc::now())
-        .await
-        .expect("forecasts");
-    println!(
-        "{} forecasts in {:.2} s",
-        refs.len(),
-        started.elapsed().as_secs_f64()
-    );
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(store.pool())
-        .await
-        .expect("checkpoint");
-    let db_bytes = std::fs::metadata(dir.path().join("quotaboard.db"))
+    let marker = data_dir.join("bench-seed.txt");
+    let seed = format!("{keys} keys, {days} days");
+    let ids = match std::fs::read_to_string(&marker) {
+        Ok(seeded) if seeded.starts_with(&seed) => {
+            println!("reusing the database in {}: {seeded}", data_dir.display());
+            seeded_keys(&store).await
+        }
+        _ => {
+            let ids = seed_database(&config, &store, keys, days).await;
+            std::fs::write(&marker, format!("{seed}, seeded at {}", Utc::now())).expect("marker");
+            ids
+        }
+    };
+    let db_bytes = std::fs::metadata(data_dir.join("quotaboard.db"))
         .map(|m| m.len())
         .unwrap_or(0);
     println!("database: {:.0} MB", db_bytes as f64 / 1e6);
@@ -264,7 +193,7 @@ async fn main() {
         "target (8 connections)", "p50 ms", "p95 ms", "p99 ms", "req/s", "bytes/req"
     );
     for target in targets {
-        if !target.measure(dir.path()) {
+        if !target.measure(temp_dir.path()) {
             return;
         }
     }
@@ -366,6 +295,117 @@ impl Target {
         }
         true
     }
+}
+
+/// The keys the benchmark seeded before, with whether each is an OCR.space key.
+async fn seeded_keys(store: &Store) -> Vec<(KeyId, bool)> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, vendor FROM api_keys ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .expect("keys");
+    rows.into_iter()
+        .map(|(id, vendor)| (KeyId(id), vendor == "ocr-space"))
+        .collect()
+}
+
+/// Creates the admin and KEYS keys and writes DAYS days of snapshots, rollups and
+/// forecasts; returns the keys with whether each is an OCR.space key.
+async fn seed_database(
+    config: &Config,
+    store: &Store,
+    keys: usize,
+    days: i64,
+) -> Vec<(KeyId, bool)> {
+    let secrets = engine::secrets::Secrets::load(config, store)
+        .await
+        .expect("secrets");
+    let now = Utc::now();
+    team::create_first_admin(store, EMAIL, SecretString::from(PASSWORD), now)
+        .await
+        .expect("admin");
+
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let ocr = i % 10 == 9;
+        let input = KeyInput {
+            form: KeyForm {
+                vendor: if ocr { "ocr-space" } else { "platerecognizer" }.into(),
+                label: format!("Bench key {i:05}"),
+                owner_tag: format!("team-{}", i % 7),
+                base_url: "http://127.0.0.1:9".into(),
+                monthly_limit: if ocr { "300000".into() } else { String::new() },
+                poll_interval_minutes: String::new(),
+            },
+            secret: SecretString::from(format!("bench-secret-{i:05}-xxxxxxxx")),
+        };
+        ids.push((
+            team::create_key(store, &secrets, &Actor::Cli, input, now)
+                .await
+                .expect("key"),
+            ocr,
+        ));
+    }
+    println!(
+        "{keys} keys created in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Oldest first, one 15-minute slot of every key per transaction.
+    let slots = days * 24 * 60 / STEP_MINUTES;
+    let first = now - TimeDelta::minutes(slots * STEP_MINUTES);
+    let started = Instant::now();
+    let mut rows = 0_u64;
+    for slot in 0..slots {
+        let at = first + TimeDelta::minutes(slot * STEP_MINUTES);
+        let last = slot == slots - 1;
+        let batch: Vec<NewSnapshot> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, (id, ocr))| snapshot(*id, *ocr, i, at, last))
+            .collect();
+        let mut tx = store.pool().begin().await.expect("tx");
+        insert_batch(&mut tx, &batch).await.expect("insert");
+        tx.commit().await.expect("commit");
+        rows += batch.len() as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{rows} snapshots written in {secs:.1} s ({:.0} rows/s)",
+        rows as f64 / secs
+    );
+
+    let started = Instant::now();
+    let report = maintain(store, &Retention::from_config(config), Utc::now())
+        .await
+        .expect("rollups");
+    println!(
+        "rollups and retention in {:.1} s: {report:?}",
+        started.elapsed().as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let latest = engine::store::snapshots::latest_for_all(store.pool())
+        .await
+        .expect("latest");
+    let readings: Vec<(KeyId, UsageReading)> = latest
+        .iter()
+        .filter_map(|row| row.reading().map(|r| (KeyId(row.key_id), r)))
+        .collect();
+    let refs: Vec<(KeyId, &UsageReading)> = readings.iter().map(|(id, r)| (*id, r)).collect();
+    engine::forecast::refresh(store, &refs, Utc::now())
+        .await
+        .expect("forecasts");
+    println!(
+        "{} forecasts in {:.2} s",
+        refs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .expect("checkpoint");
+    ids
 }
 
 /// Usage grows through each calendar month and starts over on the 1st; a few keys
