@@ -9,24 +9,41 @@
 //! data. When the browser asks for fresh data later, the server function's answer
 //! does carry the HTML, which then replaces the old.
 
+use std::sync::Arc;
+
 use leptos::server::codee::{Decoder, Encoder};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de::DeserializeOwned};
 
 use crate::errors::AppError;
 
 /// HTML rendered by the server; empty in the browser until fresh data arrives.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ServerHtml(String);
+///
+/// Shared, not owned: a thousand-row overview is a megabyte, and on its way into
+/// the page it is held by the drawn-pages cache, the resource and the element's
+/// `inner_html`, each of which would otherwise copy it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerHtml(Arc<str>);
 
 impl ServerHtml {
     #[cfg(feature = "ssr")]
     pub fn new(html: String) -> Self {
-        Self(html)
+        Self(html.into())
     }
 
-    pub fn into_string(self) -> String {
+    pub fn into_shared(self) -> Arc<str> {
         self.0
+    }
+}
+
+impl Serialize for ServerHtml {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerHtml {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|html| Self(html.into()))
     }
 }
 

@@ -89,7 +89,7 @@ pub fn derive_status(input: &StatusInput<'_>, thresholds: &StatusThresholds) -> 
 }
 
 /// What a row stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RowSubject {
     Key(KeyId),
     /// Several StructOCR keys sharing one account (same `account_ref`): the

@@ -322,6 +322,11 @@ async fn a_poll_an_edit_a_disable_and_a_delete_each_show_on_the_next_overview() 
     let edited = page().await;
     assert!(!edited.contains(">Gate North<"), "old label gone");
     assert!(row_of(&edited, "Gate North (renamed)").contains("parking"));
+    // Rows are kept drawn apart from pages: a view first asked for now, after the
+    // change, shows the new row too, not the one drawn for the views before it.
+    let (_, other_view) = team.get("/?sort=owner", Some(&team.admin)).await;
+    assert!(!other_view.contains(">Gate North<"), "{other_view}");
+    assert!(row_of(&other_view, "Gate North (renamed)").contains("parking"));
 
     // A disable.
     team.disable(south).await;

@@ -81,8 +81,10 @@ pub struct VendorTotalView {
 #[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverviewData {
-    /// The rows that match.
-    pub rows: Vec<OverviewRowView>,
+    /// How many rows match.
+    pub shown: usize,
+    /// Their HTML, in order (`<tr>`s).
+    pub rows_html: String,
     pub totals: Vec<VendorTotalView>,
     pub owners: Vec<String>,
     /// The view as the server understood the URL.
@@ -115,15 +117,18 @@ pub async fn overview(
     let tz = engine::display::team_time_zone(&store).await?;
     let snapshot =
         engine::overview::snapshot(&store, &engine::overview::StatusThresholds::default()).await?;
-    let key = DrawnKey {
+    let rows_key = RowsKey {
         version: snapshot.version(),
-        params: [vendor, status, owner, sort, dir],
         can_poll,
         time_zone: tz,
         minute: now.timestamp().div_euclid(60),
     };
-    if let Some(data) = drawn.get(&key) {
-        return Ok(data);
+    let key = DrawnKey {
+        rows: rows_key,
+        params: [vendor, status, owner, sort, dir],
+    };
+    if let Some(html) = drawn.page(&key) {
+        return Ok(html);
     }
     let [vendor, status, owner, sort, dir] = &key.params;
     let (query, ignored) = OverviewQuery::from_pairs([
@@ -134,62 +139,130 @@ pub async fn overview(
         ("dir", dir.as_str()),
     ]);
     let overview = engine::overview::view(&snapshot, &query, now);
-    let data = server::view(overview, query, ignored, can_poll, tz, now);
+    let rows_html = drawn.rows(&key.rows, &overview.rows, |row| {
+        crate::components::overview_table::draw_row(
+            server::row_view(row.clone(), tz, now),
+            can_poll,
+        )
+    });
+    let data = server::view(overview, rows_html, query, ignored, can_poll, tz, now);
     let html = crate::components::overview_body::draw(data);
-    drawn.put(key, html.clone());
+    drawn.put_page(key, html.clone());
     Ok(html)
 }
 
-/// The overview pages drawn lately, by what they were drawn from. An open overview
-/// asks again every 30 seconds, a team has several open, and a thousand rows take
-/// milliseconds to draw: the same view of the same data within the same minute
-/// (ages are shown in minutes) is drawn once. Anything that changes a row moves
-/// `overview_version`, which is part of the key.
+/// The overview drawn lately: whole pages by what they were drawn from, and each
+/// row's HTML. An open overview asks again every 30 seconds, a team has several
+/// open, and a thousand rows take milliseconds to draw: the same view of the same
+/// data within the same minute (ages are shown in minutes) is drawn once, and a
+/// row looks the same in every sort and filter, so another view of the same data
+/// only puts the rows it already has in another order. Anything that changes a row
+/// moves `overview_version`, which is part of both keys.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Default)]
-pub struct DrawnOverviews(
-    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, ServerHtml)>>>,
-);
+pub struct DrawnOverviews {
+    pages: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, ServerHtml)>>>,
+    rows: std::sync::Arc<std::sync::Mutex<Vec<(RowsKey, DrawnRows)>>>,
+}
 
+/// Everything a row's HTML depends on besides the row.
 #[cfg(feature = "ssr")]
-#[derive(Debug, PartialEq, Eq)]
-pub struct DrawnKey {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsKey {
     version: i64,
-    /// The URL's parameters as typed (the ignored ones are named on the page).
-    params: [String; 5],
     can_poll: bool,
     time_zone: chrono_tz::Tz,
     minute: i64,
 }
 
 #[cfg(feature = "ssr")]
-impl DrawnOverviews {
-    /// Views kept: the usual one and a few filtered ones (about 1 MB each at a
-    /// thousand keys).
-    const KEPT: usize = 4;
+#[derive(Debug, PartialEq, Eq)]
+pub struct DrawnKey {
+    rows: RowsKey,
+    /// The URL's parameters as typed (the ignored ones are named on the page).
+    params: [String; 5],
+}
 
-    fn get(&self, key: &DrawnKey) -> Option<ServerHtml> {
-        let drawn = self
-            .0
+#[cfg(feature = "ssr")]
+type DrawnRows = std::collections::HashMap<engine::overview::RowSubject, String>;
+
+#[cfg(feature = "ssr")]
+impl DrawnOverviews {
+    /// Pages kept: the usual one and a few filtered ones (about 1 MB each at a
+    /// thousand keys).
+    const PAGES_KEPT: usize = 4;
+    /// Sets of rows kept: one for viewers and one for editors (their rows have a
+    /// "Poll now" button).
+    const ROWS_KEPT: usize = 2;
+
+    fn page(&self, key: &DrawnKey) -> Option<ServerHtml> {
+        let pages = self
+            .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        drawn
+        pages
             .iter()
             .find(|(drawn_key, _)| drawn_key == key)
-            .map(|(_, data)| data.clone())
+            .map(|(_, html)| html.clone())
     }
 
-    fn put(&self, key: DrawnKey, html: ServerHtml) {
-        let mut drawn = self
-            .0
+    fn put_page(&self, key: DrawnKey, html: ServerHtml) {
+        let mut pages = self
+            .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Older minutes and versions are never asked for again.
-        drawn.retain(|(old, _)| old.version == key.version && old.minute == key.minute);
-        if drawn.len() >= Self::KEPT {
-            drawn.pop_front();
+        pages.retain(|(old, _)| old.rows.is_current_with(&key.rows));
+        if pages.len() >= Self::PAGES_KEPT {
+            pages.pop_front();
         }
-        drawn.push_back((key, html));
+        pages.push_back((key, html));
+    }
+
+    /// The rows' HTML in the order given, drawing (with `draw`) only those not
+    /// drawn yet for `key`.
+    fn rows(
+        &self,
+        key: &RowsKey,
+        rows: &[engine::overview::OverviewRow],
+        mut draw: impl FnMut(&engine::overview::OverviewRow) -> String,
+    ) -> String {
+        let mut kept = self
+            .rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.retain(|(old, _)| old.is_current_with(key));
+        let at = match kept.iter().position(|(old, _)| old == key) {
+            Some(at) => at,
+            None => {
+                if kept.len() >= Self::ROWS_KEPT {
+                    kept.remove(0);
+                }
+                kept.push((*key, DrawnRows::new()));
+                kept.len() - 1
+            }
+        };
+        let drawn = &mut kept[at].1;
+        let mut html = String::new();
+        for row in rows {
+            match drawn.get(&row.subject) {
+                Some(row_html) => html.push_str(row_html),
+                None => {
+                    let row_html = draw(row);
+                    html.push_str(&row_html);
+                    drawn.insert(row.subject.clone(), row_html);
+                }
+            }
+        }
+        html
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl RowsKey {
+    /// Whether what was drawn for `self` can still be asked for beside `now`.
+    fn is_current_with(&self, now: &RowsKey) -> bool {
+        self.version == now.version && self.minute == now.minute
     }
 }
 
@@ -209,19 +282,16 @@ mod server {
 
     pub fn view(
         overview: Overview,
+        rows_html: String,
         query: OverviewQuery,
         ignored: Vec<String>,
         can_poll: bool,
         tz: Tz,
         now: DateTime<Utc>,
     ) -> OverviewData {
-        let rows: Vec<OverviewRowView> = overview
-            .rows
-            .into_iter()
-            .map(|row| row_view(row, tz, now))
-            .collect();
         OverviewData {
-            rows,
+            shown: overview.rows.len(),
+            rows_html,
             totals: overview.totals.into_iter().filter_map(total_view).collect(),
             owners: overview.owners,
             query,
@@ -237,7 +307,7 @@ mod server {
         value.map_or_else(|| NONE.to_owned(), display::count)
     }
 
-    fn row_view(row: OverviewRow, tz: Tz, now: DateTime<Utc>) -> OverviewRowView {
+    pub fn row_view(row: OverviewRow, tz: Tz, now: DateTime<Utc>) -> OverviewRowView {
         let (is_pool, account) = match &row.subject {
             RowSubject::Pool { account, .. } => (true, Some(account.clone())),
             RowSubject::Key(_) => (false, row.pool.clone()),

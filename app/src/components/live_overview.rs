@@ -68,7 +68,7 @@ pub fn LiveOverview(
                 match body.await {
                     Ok(html) => {
                         view! {
-                            <div class="overview-body" on:submit=submit inner_html=html.into_string()></div>
+                            <div class="overview-body" on:submit=submit inner_html=html.into_shared()></div>
                         }
                         .into_any()
                     }

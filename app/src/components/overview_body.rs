@@ -18,7 +18,7 @@ pub fn draw(data: OverviewData) -> ServerHtml {
 /// Totals, filters, a summary line and the table.
 #[component]
 fn OverviewBody(data: OverviewData) -> impl IntoView {
-    let shown = data.rows.len();
+    let shown = data.shown;
     let rows_word = |n: usize| if n == 1 { "row" } else { "rows" };
     let summary = if shown == data.all_rows {
         format!("{shown} {}", rows_word(shown))
@@ -58,7 +58,7 @@ fn OverviewBody(data: OverviewData) -> impl IntoView {
     } else if shown == 0 {
         view! { <p class="empty-state">"No key matches these filters."</p> }.into_any()
     } else {
-        view! { <OverviewTable rows=data.rows query=data.query.clone() can_poll=data.can_poll/> }
+        view! { <OverviewTable rows_html=data.rows_html query=data.query.clone() can_poll=data.can_poll/> }
             .into_any()
     };
     view! {

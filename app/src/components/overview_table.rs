@@ -31,17 +31,11 @@ fn SortHeader(query: OverviewQuery, column: SortColumn, title: &'static str) -> 
     }
 }
 
-/// Every key (and StructOCR account pool), one row each. The rows are HTML the server
-/// rendered (see [`crate::server_html`]); the browser keeps them as they are and only
-/// replaces them when fresh data arrives.
-/// The table of rows. Each row's "Poll now" is a plain form: it posts without
-/// JavaScript, and `LiveOverview` sends it in place when hydrated.
+/// Every key (and StructOCR account pool), one row each, drawn by [`draw_row`]
+/// (and kept drawn: see `DrawnOverviews`). Each row's "Poll now" is a plain form: it
+/// posts without JavaScript, and `LiveOverview` sends it in place when hydrated.
 #[component]
-pub fn OverviewTable(
-    rows: Vec<OverviewRowView>,
-    query: OverviewQuery,
-    can_poll: bool,
-) -> impl IntoView {
+pub fn OverviewTable(rows_html: String, query: OverviewQuery, can_poll: bool) -> impl IntoView {
     let header = |column, title| view! { <SortHeader query=query.clone() column title/> };
     view! {
         <div class="table-scroll">
@@ -64,40 +58,37 @@ pub fn OverviewTable(
                         {can_poll.then(|| view! { <th>"Poll"</th> })}
                     </tr>
                 </thead>
-                <tbody>{rows_view(rows, can_poll)}</tbody>
+                <tbody inner_html=rows_html></tbody>
             </table>
         </div>
     }
 }
 
-fn rows_view(rows: Vec<OverviewRowView>, can_poll: bool) -> impl IntoView {
-    rows.into_iter()
-        .map(|row| {
-            let action = match (can_poll, row.key_id) {
-                (true, Some(id)) => Some(
-                    view! {
-                        <td class="row-actions">
-                            <form
-                                method="post"
-                                action=PollNow::url()
-                                class="inline-form poll-key-form"
-                                data-poll-key=""
-                            >
-                                <input type="hidden" name="key_id" value=id/>
-                                <button type="submit" class="button-secondary poll-key">
-                                    "Poll now"
-                                </button>
-                            </form>
-                        </td>
-                    }
-                    .into_any(),
-                ),
-                (true, None) => Some(view! { <td></td> }.into_any()),
-                (false, _) => None,
-            };
-            view! { <OverviewRow row action/> }
-        })
-        .collect_view()
+/// One row's HTML: the same in every sort and filter of the same data.
+pub fn draw_row(row: OverviewRowView, can_poll: bool) -> String {
+    let action = match (can_poll, row.key_id) {
+        (true, Some(id)) => Some(
+            view! {
+                <td class="row-actions">
+                    <form
+                        method="post"
+                        action=PollNow::url()
+                        class="inline-form poll-key-form"
+                        data-poll-key=""
+                    >
+                        <input type="hidden" name="key_id" value=id/>
+                        <button type="submit" class="button-secondary poll-key">
+                            "Poll now"
+                        </button>
+                    </form>
+                </td>
+            }
+            .into_any(),
+        ),
+        (true, None) => Some(view! { <td></td> }.into_any()),
+        (false, _) => None,
+    };
+    view! { <OverviewRow row action/> }.to_html()
 }
 
 #[component]
