@@ -10,12 +10,14 @@
 //! for 15 s with 2 threads and 8 connections: the overview page `/` (signed in; also
 //! with 1 connection, and cycling through 24 views so that each is drawn afresh rather
 //! than reused from the server's recently drawn pages), a
-//! key's page `/keys/{id}` (signed in; its charts are separate requests), three of its
+//! key's page `/keys/{id}` (signed in; its charts are separate requests; also cycling
+//! through 100 keys, more than the server keeps drawn), three of its
 //! charts as SVG (24 h usage from raw rows, 90 d remaining and 1 y daily use from
 //! rollups), the JSON
 //! API `/api/v1/keys` (API token), the CSV `/usage.csv`, one key's history
 //! (`range=24h`, raw rows; `range=90d`, rollups) and `/metrics`. Prints p50/p95/p99
-//! and requests per second for each, and the database size.
+//! and requests per second for each, and the database size. `QB_BENCH_ONLY=page`
+//! measures only the targets whose name contains "page".
 
 use std::{
     process::Command,
@@ -135,6 +137,12 @@ async fn main() {
         ["asc", "desc"].map(|dir| format!("/?sort={sort}&dir={dir}{filter}"))
     })
     .collect();
+    // More keys than the server keeps drawn: each page is read from the database.
+    let hundred_keys: Vec<String> = ids
+        .iter()
+        .take(100)
+        .map(|(id, _)| format!("/keys/{}", id.0))
+        .collect();
     let targets: Vec<Target> = vec![
         Target::new("overview /", &base, "/", &cookie_header),
         Target::new("overview / (1 conn.)", &base, "/", &cookie_header).connections(1),
@@ -154,6 +162,7 @@ async fn main() {
             &format!("/keys/{key}"),
             &cookie_header,
         ),
+        Target::new("key page, 100 keys", &base, "/", &cookie_header).rotating(&hundred_keys),
         Target::new(
             "chart SVG, usage 24 h",
             &base,
@@ -192,7 +201,10 @@ async fn main() {
         "\n{:<26} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "target (8 connections)", "p50 ms", "p95 ms", "p99 ms", "req/s", "bytes/req"
     );
-    for target in targets {
+    // QB_BENCH_ONLY=key measures only the targets whose name contains "key": one
+    // page under a profiler without waiting through the others.
+    let only = std::env::var("QB_BENCH_ONLY").unwrap_or_default();
+    for target in targets.iter().filter(|t| t.name.contains(only.as_str())) {
         if !target.measure(temp_dir.path()) {
             return;
         }

@@ -69,6 +69,7 @@ impl Application {
             metrics_token: config.metrics_token.clone(),
             token_reveals: Default::default(),
             drawn_overviews: Default::default(),
+            drawn_key_pages: Default::default(),
         };
         let jobs = vec![
             poll_job(&config, polls),

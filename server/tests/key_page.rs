@@ -89,13 +89,7 @@ async fn seeded() -> Seeded {
         .await
         .expect("key id");
     let now = Utc::now();
-    let period_start = now
-        .date_naive()
-        .with_day0(0)
-        .expect("first")
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
+    let period_start = month_start(now);
     let rows: Vec<NewSnapshot> = (0..(7 * 24 * 4))
         .rev()
         .map(|quarter| {
@@ -125,6 +119,16 @@ async fn seeded() -> Seeded {
 }
 
 use chrono::Datelike as _;
+
+/// Midnight UTC on the first of `now`'s month: where an OCR.space period starts.
+fn month_start(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now.date_naive()
+        .with_day0(0)
+        .expect("first")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+}
 
 fn snapshot(
     key: KeyId,
@@ -511,4 +515,83 @@ async fn charts_are_labelled_in_the_team_time_zone() {
         (shift.rem_euclid(24.0) - 5.5).abs() < 0.25,
         "local midnight is {shift} h before UTC midnight, not 5.5 h"
     );
+}
+
+/// The key page's data is kept between requests (`DrawnKeyPages`); asked again it
+/// shows what changed meanwhile: a poll stored by another handle on the database (as
+/// `quotaboard poll --once` would), a close-out, the team's time zone.
+#[tokio::test]
+async fn the_key_page_asked_again_shows_what_changed_meanwhile() {
+    let s = seeded().await;
+    let path = format!("/keys/{}", s.key);
+    let page = || async {
+        get(&s.app, &path, Some(&s.viewer))
+            .await
+            .text()
+            .await
+            .expect("body")
+    };
+    let first = page().await;
+    assert!(
+        first.contains("50,000 of 100,000 conversions used"),
+        "{first}"
+    );
+    assert!(!first.contains("Closed periods"), "{first}");
+
+    let store = Store::open(&test_config(&s.app.data_dir))
+        .await
+        .expect("store");
+    let now = Utc::now();
+    let this_month = month_start(now);
+    let last_month = this_month - chrono::Months::new(1);
+    let mut tx = store.pool().begin().await.expect("tx");
+    insert_batch(&mut tx, &[snapshot(KeyId(s.key), now, 60_000, this_month)])
+        .await
+        .expect("poll");
+    tx.commit().await.expect("commit");
+    let polled = page().await;
+    assert!(
+        polled.contains("60,000 of 100,000 conversions used"),
+        "{polled}"
+    );
+
+    let mut conn = store.pool().acquire().await.expect("connection");
+    engine::store::closeouts::upsert(
+        &mut conn,
+        &[engine::store::closeouts::NewCloseout {
+            key_id: KeyId(s.key),
+            period_start: last_month,
+            period_end: this_month,
+            used: 12_345,
+            limit: Some(100_000),
+            fetched_at: now,
+            raw_reply: serde_json::json!({}),
+        }],
+    )
+    .await
+    .expect("close-out");
+    drop(conn);
+    store.close().await;
+    let closed = page().await;
+    let line = format!(
+        "{}: 12,345 of 100,000 conversions",
+        last_month.format("%B %Y")
+    );
+    assert!(closed.contains(&line), "{line} in {closed}");
+
+    assert!(
+        closed.contains("last polled 20") && closed.contains(" UTC"),
+        "{closed}"
+    );
+    let response = call(
+        &s.app,
+        SetTeamTimeZone::PATH,
+        Some(&s.admin),
+        &[("time_zone", "Asia/Tokyo")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokyo = page().await;
+    assert!(tokyo.contains(" JST"), "{tokyo}");
+    assert!(!tokyo.contains(" UTC"), "{tokyo}");
 }

@@ -41,23 +41,83 @@ pub struct LatestView {
 
 #[server(endpoint = "key_overview")]
 pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
+    let actor = crate::errors::require(domain::Role::Viewer)?;
+    let can_edit = actor.require(domain::Role::Editor).is_ok();
+    // Every context is read before the first await: under concurrent load
+    // (`bench/dashboard`) a read after an await sometimes found no context and
+    // panicked, the fetch being polled when its reactive owner was already gone.
+    let store = expect_context::<engine::Store>();
+    let polls = expect_context::<engine::poller::PollService>();
+    let drawn = expect_context::<DrawnKeyPages>();
+    let now = chrono::Utc::now();
+    // Read before the data, so what is kept under a version is never older than it.
+    let version = engine::store::overview::version(store.pool()).await?;
+    let drawn_key = KeyPageKey {
+        id,
+        version,
+        can_edit,
+        minute: now.timestamp().div_euclid(60),
+    };
+    if let Some(page) = drawn.0.get(&drawn_key) {
+        return Ok(page);
+    }
+    let page = load(&store, &polls, &actor, id, can_edit, now).await?;
+    drawn.0.put(drawn_key, page.clone());
+    Ok(page)
+}
+
+/// Key pages asked for lately. A page is mostly opened again and again while
+/// someone watches a key, or by a dashboard screen; its data changes with a poll,
+/// which moves `overview_version` (as do a new close-out and the team's time zone).
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct DrawnKeyPages(std::sync::Arc<super::recent::Recent<KeyPageKey, KeyPageData>>);
+
+#[cfg(feature = "ssr")]
+impl Default for DrawnKeyPages {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(super::recent::Recent::new(32)))
+    }
+}
+
+/// Everything a key page's data depends on.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPageKey {
+    id: i64,
+    version: i64,
+    can_edit: bool,
+    /// Ages and the next poll are shown in minutes.
+    minute: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl super::recent::DrawnFrom for KeyPageKey {
+    fn is_current_with(&self, newer: &Self) -> bool {
+        self.version == newer.version && self.minute == newer.minute
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn load(
+    store: &engine::Store,
+    polls: &engine::poller::PollService,
+    actor: &engine::team::Actor,
+    id: i64,
+    can_edit: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<KeyPageData, AppError> {
     use engine::{
         display,
         store::{closeouts, forecasts, snapshots},
     };
 
-    let actor = crate::errors::require(domain::Role::Viewer)?;
-    let can_edit = actor.require(domain::Role::Editor).is_ok();
-    let store = expect_context::<engine::Store>();
-    // Every context is read before the first await: under concurrent load
-    // (`bench/dashboard`) a read after an await sometimes found no context and
-    // panicked, the fetch being polled when its reactive owner was already gone.
-    let polls = expect_context::<engine::poller::PollService>();
-    let key = engine::team::key_summary(&store, &actor, domain::KeyId(id)).await?;
-    let tz = display::team_time_zone(&store).await?;
-    let now = chrono::Utc::now();
+    let key = engine::team::key_summary(store, actor, domain::KeyId(id)).await?;
+    let tz = display::team_time_zone(store).await?;
     let unit = engine::charts::unit(key.vendor);
-    let latest = snapshots::latest_for(store.pool(), key.id).await?;
+    // One connection for the key's own rows: one pool round trip, not three.
+    let mut conn = store.pool().acquire().await?;
+    let latest = snapshots::latest_for(&mut *conn, key.id).await?;
     let next_poll = display::next_poll(
         polls.plan().next_poll(
             key.id,
@@ -70,16 +130,14 @@ pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
         tz,
     );
     let raw_reply = latest.as_ref().and_then(|row| row.raw_reply_pretty());
-    let forecast = forecasts::for_key(store.pool(), key.id)
-        .await?
-        .map(|stored| {
-            let reading_at = latest.as_ref().and_then(|row| row.reading_at);
-            let seen = engine::forecast::as_seen(stored, key.vendor, reading_at, now);
-            match seen.date() {
-                Some(at) => format!("Forecast: {} on {}", seen.phrase(), display::date(at, tz)),
-                None => format!("Forecast: {}", seen.phrase()),
-            }
-        });
+    let forecast = forecasts::for_key(&mut *conn, key.id).await?.map(|stored| {
+        let reading_at = latest.as_ref().and_then(|row| row.reading_at);
+        let seen = engine::forecast::as_seen(stored, key.vendor, reading_at, now);
+        match seen.date() {
+            Some(at) => format!("Forecast: {} on {}", seen.phrase(), display::date(at, tz)),
+            None => format!("Forecast: {}", seen.phrase()),
+        }
+    });
     let latest = latest.map(|row| {
         let reading = row.reading();
         let count = |n: i128| display::count(n);
@@ -128,7 +186,7 @@ pub async fn key_overview(id: i64) -> Result<KeyPageData, AppError> {
             failure,
         }
     });
-    let closeouts = closeouts::for_key(store.pool(), key.id, 12)
+    let closeouts = closeouts::for_key(&mut *conn, key.id, 12)
         .await?
         .into_iter()
         .map(|c| {

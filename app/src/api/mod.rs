@@ -9,5 +9,7 @@ pub mod keys;
 pub mod overview;
 pub mod polling;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod recent;
 pub mod settings;
 pub mod team;

@@ -9,6 +9,8 @@ use domain::{OverviewQuery, Vendor};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::recent::{DrawnFrom, Recent};
 use crate::{errors::AppError, server_html::ServerHtml};
 
 /// The overview's URL parameters as typed; bad ones are ignored and named on the page.
@@ -159,10 +161,10 @@ pub async fn overview(
 /// only puts the rows it already has in another order. Anything that changes a row
 /// moves `overview_version`, which is part of both keys.
 #[cfg(feature = "ssr")]
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DrawnOverviews {
-    pages: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(DrawnKey, ServerHtml)>>>,
-    rows: std::sync::Arc<std::sync::Mutex<Vec<(RowsKey, DrawnRows)>>>,
+    pages: std::sync::Arc<Recent<DrawnKey, ServerHtml>>,
+    rows: std::sync::Arc<Recent<RowsKey, DrawnRows>>,
 }
 
 /// Everything a row's HTML depends on besides the row.
@@ -187,6 +189,16 @@ pub struct DrawnKey {
 type DrawnRows = std::collections::HashMap<engine::overview::RowSubject, String>;
 
 #[cfg(feature = "ssr")]
+impl Default for DrawnOverviews {
+    fn default() -> Self {
+        Self {
+            pages: std::sync::Arc::new(Recent::new(Self::PAGES_KEPT)),
+            rows: std::sync::Arc::new(Recent::new(Self::ROWS_KEPT)),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl DrawnOverviews {
     /// Pages kept: the usual one and a few filtered ones (about 1 MB each at a
     /// thousand keys).
@@ -196,73 +208,50 @@ impl DrawnOverviews {
     const ROWS_KEPT: usize = 2;
 
     fn page(&self, key: &DrawnKey) -> Option<ServerHtml> {
-        let pages = self
-            .pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pages
-            .iter()
-            .find(|(drawn_key, _)| drawn_key == key)
-            .map(|(_, html)| html.clone())
+        self.pages.get(key)
     }
 
     fn put_page(&self, key: DrawnKey, html: ServerHtml) {
-        let mut pages = self
-            .pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Older minutes and versions are never asked for again.
-        pages.retain(|(old, _)| old.rows.is_current_with(&key.rows));
-        if pages.len() >= Self::PAGES_KEPT {
-            pages.pop_front();
-        }
-        pages.push_back((key, html));
+        self.pages.put(key, html);
     }
 
     /// The rows' HTML in the order given, drawing (with `draw`) only those not
-    /// drawn yet for `key`.
+    /// drawn yet for `key`. Holds the rows' lock while drawing: a second view asked
+    /// for meanwhile waits rather than drawing the same rows again.
     fn rows(
         &self,
         key: &RowsKey,
         rows: &[engine::overview::OverviewRow],
         mut draw: impl FnMut(&engine::overview::OverviewRow) -> String,
     ) -> String {
-        let mut kept = self
-            .rows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        kept.retain(|(old, _)| old.is_current_with(key));
-        let at = match kept.iter().position(|(old, _)| old == key) {
-            Some(at) => at,
-            None => {
-                if kept.len() >= Self::ROWS_KEPT {
-                    kept.remove(0);
-                }
-                kept.push((*key, DrawnRows::new()));
-                kept.len() - 1
-            }
-        };
-        let drawn = &mut kept[at].1;
-        let mut html = String::new();
-        for row in rows {
-            match drawn.get(&row.subject) {
-                Some(row_html) => html.push_str(row_html),
-                None => {
-                    let row_html = draw(row);
-                    html.push_str(&row_html);
-                    drawn.insert(row.subject.clone(), row_html);
+        self.rows.with(*key, DrawnRows::new, |drawn| {
+            let mut html = String::new();
+            for row in rows {
+                match drawn.get(&row.subject) {
+                    Some(row_html) => html.push_str(row_html),
+                    None => {
+                        let row_html = draw(row);
+                        html.push_str(&row_html);
+                        drawn.insert(row.subject.clone(), row_html);
+                    }
                 }
             }
-        }
-        html
+            html
+        })
     }
 }
 
 #[cfg(feature = "ssr")]
-impl RowsKey {
-    /// Whether what was drawn for `self` can still be asked for beside `now`.
-    fn is_current_with(&self, now: &RowsKey) -> bool {
-        self.version == now.version && self.minute == now.minute
+impl DrawnFrom for RowsKey {
+    fn is_current_with(&self, newer: &RowsKey) -> bool {
+        self.version == newer.version && self.minute == newer.minute
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl DrawnFrom for DrawnKey {
+    fn is_current_with(&self, newer: &DrawnKey) -> bool {
+        self.rows.is_current_with(&newer.rows)
     }
 }
 

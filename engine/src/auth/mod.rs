@@ -184,14 +184,11 @@ pub async fn session_user(
     token: &SessionToken,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, sqlx::Error> {
-    let Some(user_id) =
-        sessions::touch_live(store.pool(), &token.hash(), now, now - settings.idle).await?
-    else {
-        return Ok(None);
-    };
-    Ok(users::get(store.pool(), user_id)
-        .await?
-        .filter(User::is_enabled))
+    Ok(
+        sessions::live_user(store.pool(), &token.hash(), now, now - settings.idle)
+            .await?
+            .filter(User::is_enabled),
+    )
 }
 
 /// Ends the session. Returns whether there was one.

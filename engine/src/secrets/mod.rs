@@ -15,7 +15,7 @@ mod cipher;
 pub mod key_file;
 mod rotate;
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
 
 use chrono::Utc;
 use domain::KeyId;
@@ -70,11 +70,13 @@ pub enum SecretsError {
     Store(#[from] sqlx::Error),
 }
 
-/// The loaded master key(s). `primary` seals; every loaded key may open.
+/// The loaded master key(s). `primary` seals; every loaded key may open. Shared,
+/// not copied, by every clone (each request's context holds one): fewer copies of
+/// key material in memory, and no key schedule copied per request.
 #[derive(Clone, Debug)]
 pub struct Secrets {
-    primary: MasterKey,
-    others: Vec<MasterKey>,
+    primary: Arc<MasterKey>,
+    others: Arc<[MasterKey]>,
 }
 
 impl Secrets {
@@ -100,8 +102,8 @@ impl Secrets {
                 let mut keys = keys;
                 let primary = keys.remove(position);
                 Self {
-                    primary,
-                    others: keys,
+                    primary: Arc::new(primary),
+                    others: keys.into(),
                 }
             }
             None => {
@@ -115,7 +117,7 @@ impl Secrets {
                 )
                 .await?;
                 Self {
-                    primary,
+                    primary: Arc::new(primary),
                     others: keys.collect(),
                 }
             }
@@ -140,8 +142,16 @@ impl Secrets {
     /// A keyring of one key, for tests and tools.
     pub fn from_key(key: MasterKey) -> Self {
         Self {
-            primary: key,
-            others: Vec::new(),
+            primary: Arc::new(key),
+            others: Arc::new([]),
+        }
+    }
+
+    /// The same keyring with `key` added, to open with (not to seal).
+    pub(crate) fn with_other(self, key: MasterKey) -> Self {
+        Self {
+            primary: self.primary,
+            others: self.others.iter().cloned().chain([key]).collect(),
         }
     }
 
@@ -167,8 +177,8 @@ impl Secrets {
     }
 
     fn key(&self, id: &str) -> Option<&MasterKey> {
-        std::iter::once(&self.primary)
-            .chain(&self.others)
+        std::iter::once(&*self.primary)
+            .chain(self.others.iter())
             .find(|k| k.id() == id)
     }
 }

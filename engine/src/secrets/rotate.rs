@@ -65,8 +65,7 @@ pub async fn rotate_master_key(
     } else {
         let key = MasterKey::generate();
         key_file::create(&next_path, &key)?;
-        let mut secrets = secrets;
-        secrets.others.push(key.clone());
+        let secrets = secrets.with_other(key.clone());
         (key, secrets)
     };
     tracing::info!(new_key_id = new_key.id(), "rotating the master key");

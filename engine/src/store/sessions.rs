@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use domain::UserId;
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use super::time::ts;
+use super::{
+    time::ts,
+    users::{User, UserRow, user_columns},
+};
 
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
@@ -35,25 +38,34 @@ pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 /// The user of a live session: not past its absolute expiry and seen after
 /// `idle_since`. Refreshes `last_seen_at` when it is older than [`TOUCH_EVERY`].
-pub async fn touch_live(
+/// The session and its user are read in one query: every request asks this.
+pub async fn live_user(
     db: &SqlitePool,
     token_hash: &[u8],
     now: DateTime<Utc>,
     idle_since: DateTime<Utc>,
-) -> Result<Option<UserId>, sqlx::Error> {
-    let live: Option<(i64, String)> = sqlx::query_as(
-        "SELECT user_id, last_seen_at FROM sessions \
-         WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?",
-    )
+) -> Result<Option<User>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        last_seen_at: String,
+    }
+    let live: Option<Row> = sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!("u."),
+        ", s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ?",
+    ))
     .bind(token_hash)
     .bind(ts(now))
     .bind(ts(idle_since))
     .fetch_optional(db)
     .await?;
-    let Some((user_id, last_seen)) = live else {
+    let Some(Row { user, last_seen_at }) = live else {
         return Ok(None);
     };
-    if last_seen < ts(now - TOUCH_EVERY) {
+    if last_seen_at < ts(now - TOUCH_EVERY) {
         sqlx::query(
             "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?",
         )
@@ -63,7 +75,7 @@ pub async fn touch_live(
         .execute(db)
         .await?;
     }
-    Ok(Some(UserId(user_id)))
+    User::try_from(user).map(Some)
 }
 
 pub async fn delete(db: impl SqliteExecutor<'_>, token_hash: &[u8]) -> Result<bool, sqlx::Error> {

@@ -6,10 +6,28 @@ use sqlx::SqliteExecutor;
 
 use super::time::ts;
 
-// A macro, not a const: sqlx only takes `&'static str` SQL, and `concat!` needs literals.
+// Macros, not consts: sqlx only takes `&'static str` SQL, and `concat!` needs literals.
+// `user_columns!("u.")` names them in a join (`store::sessions`).
+macro_rules! user_columns {
+    ($table:literal) => {
+        concat!(
+            $table,
+            "id, ",
+            $table,
+            "email, ",
+            $table,
+            "role, ",
+            $table,
+            "disabled_at, ",
+            $table,
+            "created_at"
+        )
+    };
+}
+pub(super) use user_columns;
 macro_rules! columns {
     () => {
-        "id, email, role, disabled_at, created_at"
+        user_columns!("")
     };
 }
 
@@ -30,7 +48,7 @@ impl User {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: i64,
     email: String,
     role: String,

@@ -46,6 +46,8 @@ pub struct AppState {
     pub token_reveals: engine::auth::api_token::Reveals,
     /// Overview pages drawn lately, reused while their data and minute last.
     pub drawn_overviews: app::api::overview::DrawnOverviews,
+    /// Key pages' data drawn lately, reused while their data and minute last.
+    pub drawn_key_pages: app::api::key_history::DrawnKeyPages,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(state.polls.clone());
             provide_context(state.token_reveals.clone());
             provide_context(state.drawn_overviews.clone());
+            provide_context(state.drawn_key_pages.clone());
             // leptos_axum provides the request's `Parts` before calling this;
             // `session::resolve_user` put the user in its extensions.
             let parts = use_context::<axum::http::request::Parts>();
