@@ -193,8 +193,15 @@ test("an admin changes a user's role and disables them, which stops their sign-i
   const row = admin.locator("#user-table tbody tr", { hasText: VIEWER });
 
   await row.getByLabel("Role").selectOption("editor");
+  // The form posts and the server redirects back to /team. Wait for that page before
+  // loading it afresh: a reload while it was still arriving failed ("Not attached to
+  // an active page") once in CI-like runs.
+  const pageAfterPost = admin.waitForResponse(
+    (r) => new URL(r.url()).pathname === "/team" && r.request().method() === "GET",
+  );
   await row.getByRole("button", { name: "Change role" }).click();
-  await admin.reload();
+  await pageAfterPost;
+  await openHydrated(admin, "/team");
   await expect(row.getByLabel("Role")).toHaveValue("editor");
 
   await row.getByRole("button", { name: "Disable" }).click();
